@@ -1,0 +1,607 @@
+"""The usage ledger: the only module that writes SQL.
+
+One SQLite file shared by every process (each Claude Code session runs its own server):
+- WAL, a 30 s busy timeout, and `BEGIN IMMEDIATE` for every write, so writers queue instead of
+  failing with `database is locked`; readers never block.
+- `usage` rows are immutable. `record_id` and `request_id` are unique: a request seen before
+  (also from another process, racing) returns the stored row and adds nothing.
+- `usage_totals` holds 15-minute rollups per scope ('*', 'agent:X', 'project:Y', 'model:Z'),
+  maintained by a trigger in the same transaction as the insert, so they can never drift from
+  the rows. Budgets and dashboards read rollups (a month is ~3,000 buckets, not ~300,000 rows);
+  every IANA zone in use has an offset that is a multiple of 15 minutes, so local day, week and
+  month boundaries fall on bucket edges. A window edge that does not is read from the rows.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .errors import LedgerError
+
+BUCKET_US = 15 * 60 * 1_000_000
+MAX_US = 2**62
+
+migrations = Migrations("model_config")
+
+USAGE_COLUMNS = (
+    "record_id",
+    "request_id",
+    "ts_us",
+    "agent_type",
+    "model",
+    "priced_model",
+    "project_id",
+    "session_id",
+    "task_description",
+    "complexity",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+    "web_search_requests",
+    "batch",
+    "fast",
+    "priced",
+    "price_note",
+    "input_cost_pico",
+    "output_cost_pico",
+    "cache_write_cost_pico",
+    "cache_read_cost_pico",
+    "web_search_cost_pico",
+    "cost_pico",
+    "source",
+    "created_us",
+)
+_SUM_COLUMNS = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens", "cost_pico")
+
+
+@migrations()
+def m001_usage(db: Database) -> None:
+    # One row per model call. Money in integer pico-dollars; time in UTC microseconds.
+    db.execute(
+        """
+        CREATE TABLE usage (
+            id INTEGER PRIMARY KEY,
+            record_id TEXT NOT NULL UNIQUE,
+            request_id TEXT UNIQUE,
+            ts_us INTEGER NOT NULL,
+            agent_type TEXT NOT NULL,
+            model TEXT NOT NULL,
+            priced_model TEXT,
+            project_id TEXT,
+            session_id TEXT,
+            task_description TEXT,
+            complexity TEXT,
+            input_tokens INTEGER NOT NULL CHECK (input_tokens >= 0),
+            output_tokens INTEGER NOT NULL CHECK (output_tokens >= 0),
+            cache_write_tokens INTEGER NOT NULL DEFAULT 0 CHECK (cache_write_tokens >= 0),
+            cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0
+                CHECK (cache_write_1h_tokens >= 0 AND cache_write_1h_tokens <= cache_write_tokens),
+            cache_read_tokens INTEGER NOT NULL DEFAULT 0 CHECK (cache_read_tokens >= 0),
+            web_search_requests INTEGER NOT NULL DEFAULT 0 CHECK (web_search_requests >= 0),
+            batch INTEGER NOT NULL DEFAULT 0,
+            fast INTEGER NOT NULL DEFAULT 0,
+            priced INTEGER NOT NULL DEFAULT 1,
+            price_note TEXT,
+            input_cost_pico INTEGER NOT NULL DEFAULT 0,
+            output_cost_pico INTEGER NOT NULL DEFAULT 0,
+            cache_write_cost_pico INTEGER NOT NULL DEFAULT 0,
+            cache_read_cost_pico INTEGER NOT NULL DEFAULT 0,
+            web_search_cost_pico INTEGER NOT NULL DEFAULT 0,
+            cost_pico INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL DEFAULT 'api',
+            created_us INTEGER NOT NULL
+        )
+        """
+    )
+    # Window scans (exports, window edges, recent history).
+    db.execute("CREATE INDEX usage_ts ON usage(ts_us)")
+    # Per-agent analysis (efficiency, recommendations) over a window.
+    db.execute("CREATE INDEX usage_agent_ts ON usage(agent_type, ts_us)")
+    # Session summaries: sessions are too many to roll up.
+    db.execute("CREATE INDEX usage_session_ts ON usage(session_id, ts_us)")
+
+
+@migrations()
+def m002_totals(db: Database) -> None:
+    # 15-minute rollups per scope, kept by trigger; see the module docstring.
+    db.execute(
+        """
+        CREATE TABLE usage_totals (
+            scope TEXT NOT NULL,
+            bucket INTEGER NOT NULL,
+            ops INTEGER NOT NULL,
+            unpriced_ops INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cache_write_tokens INTEGER NOT NULL,
+            cache_read_tokens INTEGER NOT NULL,
+            cost_pico INTEGER NOT NULL,
+            PRIMARY KEY (scope, bucket)
+        ) WITHOUT ROWID
+        """
+    )
+    upsert = """
+        INSERT INTO usage_totals VALUES (
+            {scope}, NEW.ts_us / {bucket}, 1, 1 - NEW.priced, NEW.input_tokens, NEW.output_tokens,
+            NEW.cache_write_tokens, NEW.cache_read_tokens, NEW.cost_pico)
+        ON CONFLICT (scope, bucket) DO UPDATE SET
+            ops = ops + 1,
+            unpriced_ops = unpriced_ops + excluded.unpriced_ops,
+            input_tokens = input_tokens + excluded.input_tokens,
+            output_tokens = output_tokens + excluded.output_tokens,
+            cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+            cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+            cost_pico = cost_pico + excluded.cost_pico;
+    """
+    project = upsert.replace("VALUES (", "SELECT ").replace(
+        "NEW.cost_pico)", "NEW.cost_pico WHERE NEW.project_id IS NOT NULL"
+    )
+    body = "".join(
+        [
+            upsert.format(scope="'*'", bucket=BUCKET_US),
+            upsert.format(scope="'agent:' || NEW.agent_type", bucket=BUCKET_US),
+            upsert.format(scope="'model:' || COALESCE(NEW.priced_model, NEW.model)", bucket=BUCKET_US),
+            project.format(scope="'project:' || NEW.project_id", bucket=BUCKET_US),
+        ]
+    )
+    # The bulk path adds its rows' totals itself, aggregated, in the same transaction (one upsert per
+    # scope and bucket instead of four per row); it says so through model_config_bulk(), a function
+    # every Ledger connection registers. A connection without it cannot insert: nothing can drift.
+    db.execute(
+        f"CREATE TRIGGER usage_totals_insert AFTER INSERT ON usage WHEN NOT model_config_bulk() BEGIN {body} END"
+    )
+    # Records are immutable: refuse updates outright rather than let rollups drift.
+    db.execute(
+        "CREATE TRIGGER usage_immutable BEFORE UPDATE ON usage BEGIN "
+        "SELECT RAISE(ABORT, 'usage records are immutable'); END"
+    )
+
+
+@migrations()
+def m003_alerts(db: Database) -> None:
+    # One row per (scope, period, window, level): lets callers tell a new alert from an old one.
+    db.execute(
+        """
+        CREATE TABLE budget_alerts (
+            scope TEXT NOT NULL,
+            period TEXT NOT NULL,
+            window_start_us INTEGER NOT NULL,
+            level TEXT NOT NULL,
+            spending_pico INTEGER NOT NULL,
+            limit_pico INTEGER NOT NULL,
+            created_us INTEGER NOT NULL,
+            PRIMARY KEY (scope, period, window_start_us, level)
+        )
+        """
+    )
+
+
+_TOTALS_UPSERT = """
+    INSERT INTO usage_totals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (scope, bucket) DO UPDATE SET
+        ops = ops + excluded.ops,
+        unpriced_ops = unpriced_ops + excluded.unpriced_ops,
+        input_tokens = input_tokens + excluded.input_tokens,
+        output_tokens = output_tokens + excluded.output_tokens,
+        cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+        cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+        cost_pico = cost_pico + excluded.cost_pico
+"""
+
+
+@dataclass
+class Totals:
+    ops: int = 0
+    unpriced_ops: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_pico: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
+
+    def add(self, row: Sequence[Any]) -> None:
+        self.ops += row[0] or 0
+        self.unpriced_ops += row[1] or 0
+        self.input_tokens += row[2] or 0
+        self.output_tokens += row[3] or 0
+        self.cache_write_tokens += row[4] or 0
+        self.cache_read_tokens += row[5] or 0
+        self.cost_pico += row[6] or 0
+
+
+_TOTAL_COLS = "SUM(ops), SUM(unpriced_ops), SUM(input_tokens), SUM(output_tokens), " \
+    "SUM(cache_write_tokens), SUM(cache_read_tokens), SUM(cost_pico)"
+_RAW_COLS = "COUNT(*), SUM(1 - priced), SUM(input_tokens), SUM(output_tokens), " \
+    "SUM(cache_write_tokens), SUM(cache_read_tokens), SUM(cost_pico)"
+_RAW_SCOPE = {
+    "agent": "'agent:' || agent_type",
+    "project": "'project:' || project_id",
+    "model": "'model:' || COALESCE(priced_model, model)",
+}
+
+
+def _split(start_us: int, end_us: int) -> tuple[int, int, list[tuple[int, int]]]:
+    """Whole buckets [b0, b1) inside [start, end) and the raw time ranges left at the edges."""
+    b0 = -(-start_us // BUCKET_US)
+    b1 = end_us // BUCKET_US
+    if b0 >= b1:
+        return 0, 0, [(start_us, end_us)]
+    edges = [(s, e) for s, e in ((start_us, b0 * BUCKET_US), (b1 * BUCKET_US, end_us)) if s < e]
+    return b0, b1, edges
+
+
+@dataclass
+class Ledger:
+    """The SQLite ledger. One connection shared by this process's threads behind a lock."""
+
+    path: str
+    db: Database = field(init=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
+    _bulk: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        memory = self.path == ":memory:"
+        if not memory:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot open usage database {self.path}: {exc}") from None
+        conn.execute("PRAGMA busy_timeout = 30000")
+        # A 64 MB page cache and in-memory temp tables: the usage table carries four indexes and
+        # a small cache made bulk inserts thrash (measured 2x slower with the 2 MB default).
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        self._bulk = False
+        conn.create_function("model_config_bulk", 0, lambda: self._bulk)
+        if not memory:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise LedgerError(f"{self.path}: could not switch to WAL journal mode (got {mode})")
+        # NORMAL is durable against process crashes in WAL mode; FULL adds an fsync per commit.
+        conn.execute(f"PRAGMA synchronous = {os.environ.get('MODEL_CONFIG_SYNCHRONOUS', 'NORMAL')}")
+        self.db = Database(conn, execute_plugins=False)
+        self._migrate()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    def _migrate(self) -> None:
+        if not migrations.pending(self.db):
+            return
+        # Several processes may open a new file at once: migrate under the write lock.
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                migrations.apply(self.db)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that takes the database write lock up front (no upgrade deadlocks)."""
+        with self._lock:
+            conn = self.conn
+            for attempt in range(20):
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
+            else:
+                raise LedgerError(f"{self.path}: database stayed locked; no record was written")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several reads."""
+        with self._lock:
+            conn = self.conn
+            own = not conn.in_transaction
+            if own:
+                conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                if own and conn.in_transaction:
+                    conn.execute("COMMIT")
+
+    # -- writes ----------------------------------------------------------------------------
+
+    _INSERT = (
+        f"INSERT INTO usage ({', '.join(USAGE_COLUMNS)}) VALUES ({', '.join('?' * len(USAGE_COLUMNS))}) "
+        "ON CONFLICT DO NOTHING"
+    )
+
+    def insert(self, row: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Insert one record; returns (stored row, created). A known request/record id adds nothing."""
+        values = [row.get(c) for c in USAGE_COLUMNS]
+        with self.write() as conn:
+            created = conn.execute(self._INSERT, values).rowcount == 1
+            if created:
+                return row, True
+            existing = self._find_conflict(conn, row)
+        if existing is None:  # pragma: no cover - ON CONFLICT only fires on these two keys
+            raise LedgerError("insert was ignored but no conflicting record was found")
+        return existing, False
+
+    def insert_many(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert many records in one transaction; returns how many were new (others were duplicates)."""
+        with self.write() as conn:
+            # We hold the write lock, so every row above the current max id is one of ours.
+            top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM usage").fetchone()[0]
+            self._bulk = True
+            try:
+                conn.executemany(self._INSERT, ([r.get(c) for c in USAGE_COLUMNS] for r in rows))
+            finally:
+                self._bulk = False
+            inserted = {r[0] for r in conn.execute("SELECT record_id FROM usage WHERE id > ?", (top,))}
+            deltas: dict[tuple[str, int], list[int]] = {}
+            for r in rows:
+                if r["record_id"] not in inserted:
+                    continue
+                bucket = r["ts_us"] // BUCKET_US
+                scopes = ["*", f"agent:{r['agent_type']}", f"model:{r['priced_model'] or r['model']}"]
+                if r.get("project_id") is not None:
+                    scopes.append(f"project:{r['project_id']}")
+                values = (1, 1 - r["priced"], r["input_tokens"], r["output_tokens"], r["cache_write_tokens"],
+                          r["cache_read_tokens"], r["cost_pico"])
+                for scope in scopes:
+                    acc = deltas.get((scope, bucket))
+                    if acc is None:
+                        deltas[(scope, bucket)] = list(values)
+                    else:
+                        for i, v in enumerate(values):
+                            acc[i] += v
+            conn.executemany(_TOTALS_UPSERT, ((scope, bucket, *acc) for (scope, bucket), acc in deltas.items()))
+            return len(inserted)
+
+    def _find_conflict(self, conn: sqlite3.Connection, row: dict[str, Any]) -> dict[str, Any] | None:
+        if row.get("request_id") is not None:
+            found = self._one(conn, "request_id = ?", [row["request_id"]])
+            if found:
+                return found
+        return self._one(conn, "record_id = ?", [row["record_id"]])
+
+    def _one(self, conn: sqlite3.Connection, where: str, params: list[Any]) -> dict[str, Any] | None:
+        cur = conn.execute(f"SELECT {', '.join(USAGE_COLUMNS)} FROM usage WHERE {where}", params)
+        found = cur.fetchone()
+        return dict(zip(USAGE_COLUMNS, found, strict=True)) if found else None
+
+    def get(self, *, record_id: str | None = None, request_id: str | None = None) -> dict[str, Any] | None:
+        with self.read() as conn:
+            if request_id is not None:
+                return self._one(conn, "request_id = ?", [request_id])
+            return self._one(conn, "record_id = ?", [record_id])
+
+    # -- alerts ----------------------------------------------------------------------------
+
+    def record_alert(
+        self, scope: str, period: str, window_start_us: int, level: str, spending_pico: int, limit_pico: int
+    ) -> tuple[bool, int]:
+        """Record an alert once; returns (new, created_us of the stored alert)."""
+        now = int(time.time() * 1_000_000)
+        with self.write() as conn:
+            new = conn.execute(
+                "INSERT OR IGNORE INTO budget_alerts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (scope, period, window_start_us, level, spending_pico, limit_pico, now),
+            ).rowcount == 1
+            if new:
+                return True, now
+            created = conn.execute(
+                "SELECT created_us FROM budget_alerts WHERE scope=? AND period=? AND window_start_us=? AND level=?",
+                (scope, period, window_start_us, level),
+            ).fetchone()[0]
+        return False, created
+
+    def known_alert_levels(self, scope: str, period: str, window_start_us: int) -> set[str]:
+        with self.read() as conn:
+            rows = conn.execute(
+                "SELECT level FROM budget_alerts WHERE scope=? AND period=? AND window_start_us=?",
+                (scope, period, window_start_us),
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def alerts(self, since_us: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        with self.read() as conn:
+            cur = conn.execute(
+                "SELECT scope, period, window_start_us, level, spending_pico, limit_pico, created_us "
+                "FROM budget_alerts WHERE created_us >= ? ORDER BY created_us DESC LIMIT ?",
+                (since_us, limit),
+            )
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    # -- aggregate reads -------------------------------------------------------------------
+
+    def totals(self, scope: str, start_us: int = 0, end_us: int = MAX_US) -> Totals:
+        """Sums over [start, end) for one scope ('*', 'agent:X', 'project:Y', 'model:Z')."""
+        b0, b1, edges = _split(start_us, end_us)
+        out = Totals()
+        with self.read() as conn:
+            if b0 < b1:
+                out.add(conn.execute(
+                    f"SELECT {_TOTAL_COLS} FROM usage_totals WHERE scope = ? AND bucket >= ? AND bucket < ?",
+                    (scope, b0, b1),
+                ).fetchone())
+            for s, e in edges:
+                where, params = self._scope_where(scope)
+                out.add(conn.execute(
+                    f"SELECT {_RAW_COLS} FROM usage WHERE ts_us >= ? AND ts_us < ?{where}", (s, e, *params)
+                ).fetchone())
+        return out
+
+    @staticmethod
+    def _scope_where(scope: str) -> tuple[str, tuple[Any, ...]]:
+        if scope == "*":
+            return "", ()
+        kind, _, value = scope.partition(":")
+        if kind == "agent":
+            return " AND agent_type = ?", (value,)
+        if kind == "project":
+            return " AND project_id = ?", (value,)
+        if kind == "model":
+            return " AND COALESCE(priced_model, model) = ?", (value,)
+        raise ValueError(f"unknown scope {scope!r}")
+
+    def totals_by(self, kind: str, start_us: int = 0, end_us: int = MAX_US) -> dict[str, Totals]:
+        """Sums over [start, end) for every scope of a kind ('agent', 'project', 'model')."""
+        b0, b1, edges = _split(start_us, end_us)
+        out: dict[str, Totals] = {}
+        prefix = f"{kind}:"
+        with self.read() as conn:
+            rows: list[Any] = []
+            if b0 < b1:
+                rows += conn.execute(
+                    f"SELECT scope, {_TOTAL_COLS} FROM usage_totals "
+                    "WHERE scope >= ? AND scope < ? AND bucket >= ? AND bucket < ? GROUP BY scope",
+                    (prefix, kind + ";", b0, b1),
+                ).fetchall()
+            for s, e in edges:
+                rows += conn.execute(
+                    f"SELECT {_RAW_SCOPE[kind]} AS scope, {_RAW_COLS} FROM usage "
+                    "WHERE ts_us >= ? AND ts_us < ? AND scope IS NOT NULL GROUP BY scope",
+                    (s, e),
+                ).fetchall()
+        for row in rows:
+            out.setdefault(row[0][len(prefix):], Totals()).add(row[1:])
+        return out
+
+    def bucket_series(self, scope: str, start_us: int, end_us: int) -> list[tuple[int, Totals]]:
+        """(bucket start in UTC us, sums) for every non-empty 15-minute bucket in [start, end)."""
+        b0, b1, edges = _split(start_us, end_us)
+        out: list[tuple[int, Totals]] = []
+        where, params = self._scope_where(scope)
+        with self.read() as conn:
+            if b0 < b1:
+                for row in conn.execute(
+                    f"SELECT bucket, ops, unpriced_ops, input_tokens, output_tokens, cache_write_tokens, "
+                    "cache_read_tokens, cost_pico FROM usage_totals WHERE scope = ? AND bucket >= ? AND bucket < ?",
+                    (scope, b0, b1),
+                ):
+                    t = Totals()
+                    t.add(row[1:])
+                    out.append((row[0] * BUCKET_US, t))
+            for s, e in edges:
+                for row in conn.execute(
+                    f"SELECT ts_us, 1, 1 - priced, input_tokens, output_tokens, cache_write_tokens, "
+                    f"cache_read_tokens, cost_pico FROM usage WHERE ts_us >= ? AND ts_us < ?{where}",
+                    (s, e, *params),
+                ):
+                    t = Totals()
+                    t.add(row[1:])
+                    out.append((row[0], t))
+        return out
+
+    def first_bucket(self, scope: str = "*") -> int | None:
+        with self.read() as conn:
+            row = conn.execute("SELECT MIN(bucket) FROM usage_totals WHERE scope = ?", (scope,)).fetchone()
+        return None if row[0] is None else row[0] * BUCKET_US
+
+    # -- record reads ----------------------------------------------------------------------
+
+    def records(
+        self,
+        start_us: int = 0,
+        end_us: int = MAX_US,
+        *,
+        filters: dict[str, str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+        columns: Sequence[str] = USAGE_COLUMNS,
+    ) -> Iterator[dict[str, Any]]:
+        """Rows in [start, end), optionally filtered by exact column values, in time order."""
+        where, params = self._filter_sql(start_us, end_us, filters)
+        sql = f"SELECT {', '.join(columns)} FROM usage WHERE {where} ORDER BY ts_us {'DESC' if newest_first else ''}, id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        with self.read() as conn:
+            cur = conn.execute(sql, params)
+            while batch := cur.fetchmany(2000):
+                for row in batch:
+                    yield dict(zip(columns, row, strict=True))
+
+    def count(self, start_us: int = 0, end_us: int = MAX_US, filters: dict[str, str] | None = None) -> int:
+        where, params = self._filter_sql(start_us, end_us, filters)
+        with self.read() as conn:
+            return int(conn.execute(f"SELECT COUNT(*) FROM usage WHERE {where}", params).fetchone()[0])
+
+    def grouped(
+        self,
+        group_sql: str,
+        start_us: int = 0,
+        end_us: int = MAX_US,
+        filters: dict[str, str] | None = None,
+    ) -> list[tuple[Any, Totals]]:
+        """Sums grouped by a column expression over raw rows (for filtered or per-session views)."""
+        if group_sql not in _GROUPABLE:
+            raise ValueError(f"cannot group by {group_sql!r}")
+        where, params = self._filter_sql(start_us, end_us, filters)
+        out: list[tuple[Any, Totals]] = []
+        with self.read() as conn:
+            for row in conn.execute(
+                f"SELECT {group_sql} AS g, {_RAW_COLS} FROM usage WHERE {where} GROUP BY g", params
+            ):
+                t = Totals()
+                t.add(row[1:])
+                out.append((row[0], t))
+        return out
+
+    @staticmethod
+    def _filter_sql(start_us: int, end_us: int, filters: dict[str, str] | None) -> tuple[str, list[Any]]:
+        clauses = ["ts_us >= ?", "ts_us < ?"]
+        params: list[Any] = [start_us, end_us]
+        for column, value in (filters or {}).items():
+            if column not in _FILTERABLE:
+                raise ValueError(f"cannot filter on {column!r}")
+            if column == "model":
+                clauses.append("(model = ? OR priced_model = ?)")
+                params += [value, value]
+            else:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        return " AND ".join(clauses), params
+
+
+_FILTERABLE = {"agent_type", "project_id", "session_id", "model", "complexity", "source", "priced"}
+_GROUPABLE = {
+    "agent_type",
+    "project_id",
+    "session_id",
+    "COALESCE(priced_model, model)",
+    "complexity",
+    "agent_type || '|' || COALESCE(priced_model, model) || '|' || COALESCE(complexity, '')",
+}

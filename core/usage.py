@@ -1,0 +1,101 @@
+"""Validation of one usage report at the boundary: a clear error and no write on bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from .errors import InvalidUsage
+
+MAX_NAME = 200
+MAX_ID = 512
+MAX_DESCRIPTION = 10_000
+MAX_TOKENS = 10**12
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+# Constraints run inside pydantic-core (the bulk path validates tens of thousands of records a second):
+# strict ints reject floats, NaN, booleans and numeric strings; text is stripped, bounded and free of
+# control characters.
+_NO_CONTROL = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_TOKENS)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME, pattern=_NO_CONTROL)]
+OptionalId = Annotated[
+    str | None, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID, pattern=_NO_CONTROL)
+]
+Description = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=MAX_DESCRIPTION)]
+
+
+class UsageInput(BaseModel):
+    """One model call as reported by a caller (Anthropic token convention)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agent_type: Name
+    model_type: Name
+    input_tokens: Count
+    output_tokens: Count
+    project_id: OptionalId = None
+    session_id: OptionalId = None
+    task_description: Description = None
+    cache_creation_input_tokens: Count | None = None
+    cache_creation_5m_input_tokens: Count | None = None
+    cache_creation_1h_input_tokens: Count | None = None
+    cache_read_input_tokens: Count = 0
+    web_search_requests: Count = 0
+    request_id: OptionalId = None
+    timestamp: datetime | None = None
+    batch: bool = False
+    fast_mode: bool = False
+
+    @model_validator(mode="after")
+    def _cache_split(self) -> UsageInput:
+        total, five, hour = (
+            self.cache_creation_input_tokens,
+            self.cache_creation_5m_input_tokens,
+            self.cache_creation_1h_input_tokens,
+        )
+        if total is None:
+            total = (five or 0) + (hour or 0)
+        elif five is not None and hour is not None and five + hour != total:
+            raise ValueError(
+                f"cache_creation_5m_input_tokens ({five}) + cache_creation_1h_input_tokens ({hour}) "
+                f"must equal cache_creation_input_tokens ({total})"
+            )
+        if hour is None:
+            hour = total - five if five is not None else 0
+        if hour > total or hour < 0:
+            raise ValueError(f"cache_creation_1h_input_tokens ({hour}) cannot exceed cache_creation_input_tokens ({total})")
+        self.cache_creation_input_tokens = total
+        self.cache_creation_1h_input_tokens = hour
+        self.cache_creation_5m_input_tokens = total - hour
+        if self.task_description == "":
+            self.task_description = None
+        if self.timestamp is not None:
+            ts = self.timestamp if self.timestamp.tzinfo else self.timestamp.replace(tzinfo=UTC)
+            if ts.year < 2000:
+                raise ValueError(f"timestamp {ts.isoformat()} is before the year 2000")
+            if ts > datetime.now(UTC) + FUTURE_SLACK:
+                raise ValueError(f"timestamp {ts.isoformat()} is in the future")
+            self.timestamp = ts.astimezone(UTC)
+        return self
+
+
+def validate_usage(data: dict[str, Any]) -> UsageInput:
+    try:
+        return UsageInput.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidUsage(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors()[:5]:
+        field = ".".join(str(p) for p in err["loc"]) or "usage"
+        msg = err["msg"].removeprefix("Value error, ")
+        problems.append(f"{field}: {msg}")
+    more = len(exc.errors()) - 5
+    suffix = f" (and {more} more)" if more > 0 else ""
+    return "invalid usage, nothing recorded: " + "; ".join(problems) + suffix
