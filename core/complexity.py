@@ -19,9 +19,9 @@ LOW_AT = -1.0
 # (name, level, weight, pattern). Patterns are matched case-insensitively at word starts.
 _SIGNALS: list[tuple[str, str, float, str]] = [
     # High: design-level reasoning, risk, scale, subtle correctness.
-    ("architecture", "high", 2.0, r"architect\w*|system design|design (?:a |the )?(?:system|platform|service)"),
+    ("architecture", "high", 3.0, r"architect\w*|system design|design (?:a |the )?(?:system|platform|service)"),
     ("distributed systems", "high", 2.0, r"distributed|microservices?|event[- ]driven|consensus|replication|sharding"),
-    ("security", "high", 2.0, r"security|vulnerabilit\w*|threat model\w*|exploit\w*|cve-|penetration|cryptograph\w*|xss|csrf|injection"),
+    ("security", "high", 3.0, r"security|vulnerabilit\w*|threat model\w*|exploit\w*|cve-|penetration|cryptograph\w*|xss|csrf|injection"),
     ("concurrency", "high", 2.0, r"concurren\w*|race conditions?|deadlocks?|thread[- ]safe\w*|lock[- ]free|parallel\w*"),
     ("performance engineering", "high", 1.5, r"performance|latency|throughput|scalab\w*|bottlenecks?|profil\w+|optimi[sz]e (?:the )?(?:hot|critical)"),
     ("root-cause analysis", "high", 1.5, r"root[- ]cause|intermittent\w*|flaky|heisenbug|memory leaks?|corrupt\w*|production (?:incident|outage|bug)"),

@@ -136,6 +136,9 @@ class CostRecord(_Frozen):
     total_cost: Money
     source: str = "api"
     duplicate: bool = Field(False, description="True when this request_id was already recorded; nothing added")
+    new_alerts: list[BudgetAlert] = Field(
+        default_factory=list, description="Budget thresholds this record pushed spending across (first time only)"
+    )
 
     @property
     def cache_creation_5m_input_tokens(self) -> int:
