@@ -158,10 +158,11 @@ def m002_totals(db: Database) -> None:
         ]
     )
     # The bulk path adds its rows' totals itself, aggregated, in the same transaction (one upsert per
-    # scope and bucket instead of four per row); it says so through model_config_bulk(), a function
-    # every Ledger connection registers. A connection without it cannot insert: nothing can drift.
+    # scope and bucket instead of four per row), and pruning keeps rollups on purpose; both say so
+    # through model_config_skip_totals(), a function every Ledger connection registers. A connection
+    # without it cannot insert or delete: nothing can drift.
     db.execute(
-        f"CREATE TRIGGER usage_totals_insert AFTER INSERT ON usage WHEN NOT model_config_bulk() BEGIN {body} END"
+        f"CREATE TRIGGER usage_totals_insert AFTER INSERT ON usage WHEN NOT model_config_skip_totals() BEGIN {body} END"
     )
     # Records are immutable: refuse updates outright rather than let rollups drift.
     db.execute(
@@ -200,6 +201,45 @@ _TOTALS_UPSERT = """
         cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
         cost_pico = cost_pico + excluded.cost_pico
 """
+
+
+@migrations()
+def m004_supersede_and_imports(db: Database) -> None:
+    # A record can be superseded by a later, larger snapshot of the same request (Claude Code writes
+    # streaming snapshots of one response): delete + insert in one transaction, rollups follow.
+    # Pruning deletes with model_config_skip_totals() on, so rollups keep what was pruned.
+    neg = """
+        UPDATE usage_totals SET
+            ops = ops - 1,
+            unpriced_ops = unpriced_ops - (1 - OLD.priced),
+            input_tokens = input_tokens - OLD.input_tokens,
+            output_tokens = output_tokens - OLD.output_tokens,
+            cache_write_tokens = cache_write_tokens - OLD.cache_write_tokens,
+            cache_read_tokens = cache_read_tokens - OLD.cache_read_tokens,
+            cost_pico = cost_pico - OLD.cost_pico
+        WHERE bucket = OLD.ts_us / {bucket} AND scope IN (
+            '*', 'agent:' || OLD.agent_type, 'model:' || COALESCE(OLD.priced_model, OLD.model),
+            'project:' || OLD.project_id);
+    """.format(bucket=BUCKET_US)
+    db.execute(
+        f"CREATE TRIGGER usage_totals_delete AFTER DELETE ON usage WHEN NOT model_config_skip_totals() BEGIN {neg} END"
+    )
+    # How far each transcript file was read, so imports are incremental (see core.claude_code).
+    db.execute(
+        """
+        CREATE TABLE import_files (
+            path TEXT PRIMARY KEY,
+            device INTEGER,
+            inode INTEGER,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            offset INTEGER NOT NULL,
+            head_hash TEXT,
+            lines INTEGER NOT NULL DEFAULT 0,
+            updated_us INTEGER NOT NULL
+        )
+        """
+    )
 
 
 @dataclass
@@ -254,7 +294,7 @@ class Ledger:
     path: str
     db: Database = field(init=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
-    _bulk: bool = field(default=False, init=False, repr=False)
+    _skip_totals: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         memory = self.path == ":memory:"
@@ -269,8 +309,8 @@ class Ledger:
         # a small cache made bulk inserts thrash (measured 2x slower with the 2 MB default).
         conn.execute("PRAGMA cache_size = -65536")
         conn.execute("PRAGMA temp_store = MEMORY")
-        self._bulk = False
-        conn.create_function("model_config_bulk", 0, lambda: self._bulk)
+        self._skip_totals = False
+        conn.create_function("model_config_skip_totals", 0, lambda: self._skip_totals)
         if not memory:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
@@ -362,11 +402,11 @@ class Ledger:
         with self.write() as conn:
             # We hold the write lock, so every row above the current max id is one of ours.
             top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM usage").fetchone()[0]
-            self._bulk = True
+            self._skip_totals = True
             try:
                 conn.executemany(self._INSERT, ([r.get(c) for c in USAGE_COLUMNS] for r in rows))
             finally:
-                self._bulk = False
+                self._skip_totals = False
             inserted = {r[0] for r in conn.execute("SELECT record_id FROM usage WHERE id > ?", (top,))}
             deltas: dict[tuple[str, int], list[int]] = {}
             for r in rows:
@@ -405,6 +445,58 @@ class Ledger:
             if request_id is not None:
                 return self._one(conn, "request_id = ?", [request_id])
             return self._one(conn, "record_id = ?", [record_id])
+
+    def supersede(self, old_record_id: str, row: dict[str, Any]) -> None:
+        """Replace a record by a corrected version of the same request (rollups adjusted by triggers)."""
+        with self.write() as conn:
+            deleted = conn.execute("DELETE FROM usage WHERE record_id = ?", (old_record_id,)).rowcount
+            if deleted != 1:
+                raise LedgerError(f"record {old_record_id} to supersede was not found")
+            conn.execute(self._INSERT.replace(" ON CONFLICT DO NOTHING", ""), [row.get(c) for c in USAGE_COLUMNS])
+
+    # -- retention -------------------------------------------------------------------------
+
+    def count_before(self, cutoff_us: int) -> int:
+        with self.read() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM usage WHERE ts_us < ?", (cutoff_us,)).fetchone()[0])
+
+    def prune_before(self, cutoff_us: int, *, batch: int = 20_000, progress: Any = None) -> int:
+        """Delete per-request rows older than `cutoff_us`, keeping every rollup. Returns rows deleted.
+
+        Runs in batches (each its own transaction) so other writers are never blocked for long.
+        """
+        deleted = 0
+        while True:
+            with self.write() as conn:
+                self._skip_totals = True
+                try:
+                    n = conn.execute(
+                        "DELETE FROM usage WHERE id IN (SELECT id FROM usage WHERE ts_us < ? ORDER BY ts_us LIMIT ?)",
+                        (cutoff_us, batch),
+                    ).rowcount
+                finally:
+                    self._skip_totals = False
+            deleted += n
+            if progress is not None:
+                progress(deleted)
+            if n < batch:
+                return deleted
+
+    # -- import state (incremental transcript import) ----------------------------------------
+
+    def import_state(self, path: str) -> dict[str, Any] | None:
+        with self.read() as conn:
+            cur = conn.execute("SELECT * FROM import_files WHERE path = ?", (path,))
+            row = cur.fetchone()
+            return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+    def save_import_state(self, state: dict[str, Any]) -> None:
+        columns = ("path", "device", "inode", "size", "mtime_ns", "offset", "head_hash", "lines", "updated_us")
+        with self.write() as conn:
+            conn.execute(
+                f"INSERT OR REPLACE INTO import_files ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                [state.get(c) for c in columns],
+            )
 
     # -- alerts ----------------------------------------------------------------------------
 
