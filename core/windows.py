@@ -51,7 +51,8 @@ class Window:
 
     @property
     def length(self) -> timedelta:
-        return self.end - self.start
+        # Not `end - start`: Python subtracts same-zone datetimes as wall-clock times (a DST day would be 24 h).
+        return timedelta(microseconds=self.end_us - self.start_us)
 
     def previous(self, zone: ZoneInfo, week_start: str) -> Window:
         return window_for(self.period, self.start - _US, zone, week_start)
