@@ -289,7 +289,7 @@ def _validate(kind: type[Any], raw: dict[str, Any], paths: list[Path]) -> Any:
         path = paths[-1] if paths else Path("<defaults>")
         for candidate in reversed(paths):
             try:
-                if _has_key(read_json_object(candidate), err["loc"]):
+                if _has_key(read_json_object(candidate), tuple(p for p in err["loc"] if p != "[key]")):
                     path = candidate
                     break
             except ConfigError:
@@ -310,7 +310,8 @@ def _has_key(data: Any, loc: tuple[Any, ...]) -> bool:
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "<root>"
+    # pydantic marks a bad dict key with a trailing '[key]' element; the key itself names the place.
+    return ".".join(str(p) for p in loc if p != "[key]") or "<root>"
 
 
 def _deep_merge(into: dict[str, Any], new: dict[str, Any], src: dict[str, str], origin: str, prefix: str) -> None:
