@@ -53,7 +53,8 @@ def _reprice(resolved: ResolvedPrice | None, t: Totals) -> int | None:
 
 
 def _monthly(pico: int, days: int) -> Decimal:
-    return pico_to_usd(pico * 30 // days) if pico > 0 else Decimal(0)
+    """A window's saving scaled to 30 days, to the cent (an estimate, not a ledger amount)."""
+    return (pico_to_usd(pico) * 30 / days).quantize(Decimal("0.01")) if pico > 0 else Decimal(0)
 
 
 def optimization_recommendations(
