@@ -1,0 +1,7 @@
+"""`python -m core`: the model-config command line."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
