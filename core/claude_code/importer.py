@@ -1,0 +1,434 @@
+"""Import Claude Code's own usage records (its transcripts) into the ledger, incrementally.
+
+Each file's import state (how far it was read, its identity and the hash of its head) lives in the
+ledger, so a run reads only what was appended since the last one; a replaced or truncated file is
+read again from the start, which is safe because every record carries its dedupe key as
+`request_id`. Only complete lines are consumed: a line still being written is read next time.
+
+Within a run the copies of one request are resolved in memory (see `transcript.better`); a copy
+that beats one stored by an earlier run supersedes it (one transaction, rollups follow), so any
+sequence of appends and imports leaves the same ledger as one import at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from ..errors import InvalidUsage, LedgerError
+from ..usage import validate_usage
+from ..windows import local_midnight, to_us
+from . import discovery
+from .transcript import (
+    MALFORMED,
+    SYNTHETIC,
+    USAGE_MARKER,
+    FileContext,
+    Kept,
+    UsageLine,
+    better,
+    is_replay,
+    message_id_of,
+    parse_line,
+)
+
+if TYPE_CHECKING:
+    from ..manager import ModelConfigManager
+
+SOURCE = "claude-code"
+HEAD_BYTES = 4096
+CHUNK = 5000
+PROGRESS_EVERY_LINES = 20_000
+
+
+class ImportSummary(BaseModel):
+    """What one import run found and did."""
+
+    files: int = Field(0, description="Transcript files found")
+    files_read: int = Field(0, description="Files with something new to read")
+    files_restarted: int = Field(0, description="Files replaced or truncated since the last run, read from the start")
+    lines: int = Field(0, description="Complete lines read")
+    usage_lines: int = Field(0, description="Lines that carried usage")
+    new_records: int = 0
+    duplicates_skipped: int = Field(0, description="Usage lines that were copies of a request already kept")
+    superseded: int = Field(0, description="Stored records replaced by a better copy (later snapshot, main thread)")
+    malformed_lines: int = 0
+    synthetic_lines: int = Field(0, description="`<synthetic>` placeholders and API errors: not usage")
+    skipped_before_since: int = 0
+    unknown_models: dict[str, int] = Field(default_factory=dict, description="Model -> new records recorded unpriced")
+    errors: list[str] = Field(default_factory=list, description="Files that could not be read")
+    roots: list[str] = Field(default_factory=list, description="Where transcripts were looked for")
+    since: date | None = None
+    elapsed_seconds: float = 0.0
+
+    def line(self) -> str:
+        unknown = ", ".join(f"{m} ({n})" for m, n in sorted(self.unknown_models.items())) or "none"
+        return (
+            f"{self.files} files ({self.files_read} with new data), {self.lines:,} lines, "
+            f"{self.new_records:,} new records, {self.duplicates_skipped:,} duplicates skipped, "
+            f"{self.superseded:,} superseded, {self.malformed_lines:,} malformed lines, "
+            f"unknown models: {unknown} ({self.elapsed_seconds:.2f} s)"
+        )
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+
+
+def default_roots(manager: ModelConfigManager) -> list[str]:
+    configured = list(manager.settings.cost.claude_code.paths)
+    if configured:
+        return [os.path.expanduser(p) for p in configured]
+    return [str(d) for d in discovery.config_dirs()]
+
+
+def import_claude_code(
+    manager: ModelConfigManager,
+    paths: list[str] | None = None,
+    since: date | None = None,
+    progress: Callable[[ImportProgress], None] | None = None,
+    *,
+    agent_types: dict[str, str] | None = None,
+) -> ImportSummary:
+    """Import new usage from Claude Code transcripts under `paths` (default: where Claude Code keeps them).
+
+    `since` limits this run to records from that local date on (files are then read again next
+    time, so nothing older is lost). `agent_types` maps a subagent transcript's path to its type
+    when its meta file is missing (the SubagentStop hook knows it).
+    """
+    started = time.perf_counter()
+    roots = [str(p) for p in paths] if paths else default_roots(manager)
+    summary = ImportSummary(roots=roots, since=since)
+    files = discovery.transcript_files(roots)
+    summary.files = len(files)
+    run = _Run(manager, summary, since, agent_types or {})
+    run.read_all(files, progress)
+    summary.elapsed_seconds = round(time.perf_counter() - started, 4)
+    return summary
+
+
+class _Run:
+    def __init__(self, manager: ModelConfigManager, summary: ImportSummary, since: date | None,
+                 agent_types: dict[str, str]) -> None:
+        self.manager = manager
+        self.ledger = manager.ledger
+        self.tracker = manager.cost_tracker
+        self.summary = summary
+        self.agent_types = {os.path.realpath(k): v for k, v in agent_types.items()}
+        self.since_us = to_us(local_midnight(since, manager.settings.zone)) if since else None
+        self.now_us = time.time_ns() // 1000
+        # Copies kept so far (this run's and the stored ones looked up), by key and by message id.
+        self.kept: dict[str, Kept] = {}
+        self.by_message: dict[str, list[str]] = {}
+        self.looked_up: set[str] = set()
+        # A fresh ledger holds nothing to compare with: skip the per-message lookups.
+        self.check_ledger = self.ledger.totals("*").ops > 0
+        self.pending: dict[str, UsageLine] = {}  # key -> copy to insert
+        self.replacing: dict[str, UsageLine] = {}  # stored record id -> copy that supersedes it
+        self.unknown: Counter[str] = Counter()
+        self.states_to_save: list[dict[str, Any]] = []
+
+    # -- files ---------------------------------------------------------------------------
+
+    def read_all(self, files: list[Path], progress: Callable[[ImportProgress], None] | None) -> None:
+        states = self.ledger.import_states()
+        plan: list[tuple[Path, os.stat_result, int, dict[str, Any] | None]] = []
+        for path in files:
+            try:
+                st = path.stat()
+            except OSError as exc:
+                self.summary.errors.append(f"{path}: {exc.strerror}")
+                continue
+            if self.since_us is not None and st.st_mtime_ns // 1000 < self.since_us:
+                continue  # last written before `since`: nothing in it can be recent enough
+            state = states.get(str(path))
+            start = self._start_offset(path, st, state)
+            if start is None:
+                continue
+            plan.append((path, st, start, state))
+        total = sum(st.st_size - start for _, st, start, _ in plan)
+        done = 0
+        for n, (path, st, start, state) in enumerate(plan):
+            self.summary.files_read += 1
+            if state is not None and start == 0:
+                self.summary.files_restarted += 1
+            try:
+                new_state = self._read_file(path, st, start, state, progress, n, len(plan), done, total)
+            except OSError as exc:
+                self.summary.errors.append(f"{path}: {exc.strerror or exc}")
+                new_state = None
+            done += st.st_size - start
+            if new_state is not None:
+                self.states_to_save.append(new_state)
+            if len(self.pending) + len(self.replacing) >= CHUNK:
+                self.flush()
+            if progress is not None:
+                progress(ImportProgress(n + 1, len(plan), done, total))
+        self.flush()
+        if self.summary.new_records or self.summary.superseded:
+            # Budget alerts crossed by what was imported are recorded once, as track_usage does.
+            self.manager.budget_manager.check_all(forecast=False)
+
+    def _start_offset(self, path: Path, st: os.stat_result, state: dict[str, Any] | None) -> int | None:
+        """Where to start reading, or None when nothing changed since the last run."""
+        if state is None:
+            return 0
+        same_file = state["inode"] == st.st_ino and state["device"] == st.st_dev
+        if same_file and state["size"] == st.st_size and state["mtime_ns"] == st.st_mtime_ns:
+            return None
+        if not same_file or st.st_size < state["offset"]:
+            return 0  # replaced or truncated
+        if head_hash(path, _head_length(state["head_hash"])) != state["head_hash"]:
+            return 0  # rewritten in place
+        return int(state["offset"])
+
+    def _read_file(self, path: Path, st: os.stat_result, start: int, state: dict[str, Any] | None,
+                   progress: Callable[[ImportProgress], None] | None, n: int, n_files: int, done: int,
+                   total: int) -> dict[str, Any] | None:
+        info = discovery.describe(path, self.agent_types.get(os.path.realpath(path)))
+        projects: dict[str | None, str | None] = {}
+        last_project: list[str | None] = [None]
+
+        def project_of(cwd: str | None) -> str | None:
+            if cwd is None:
+                return last_project[0] or discovery.project_id_for(info.folder, None)
+            found = projects.get(cwd)
+            if found is None and cwd not in projects:
+                found = projects[cwd] = discovery.project_id_for(info.folder, cwd)
+            last_project[0] = found
+            return found
+
+        ctx = FileContext(session_id=info.session_id, agent_type=info.agent_type, project_of=project_of,
+                          agent_type_of=info.subagent_type, now_us=self.now_us)
+        summary = self.summary
+        pos = start
+        lines = state["lines"] if state is not None and start else 0
+        partial = False
+        with path.open("rb") as handle:
+            handle.seek(start)
+            for raw in handle:
+                if not raw.endswith(b"\n") and not _complete_tail(raw):
+                    break  # still being written: read it next time
+                pos += len(raw)
+                stripped = raw.strip()
+                if not stripped:
+                    continue
+                lines += 1
+                summary.lines += 1
+                if progress is not None and summary.lines % PROGRESS_EVERY_LINES == 0:
+                    progress(ImportProgress(n, n_files, done + pos - start, total))
+                if USAGE_MARKER not in raw:
+                    if stripped[:1] != b"{" or stripped[-1:] != b"}":
+                        summary.malformed_lines += 1
+                    continue
+                entry = parse_line(stripped, ctx)
+                if isinstance(entry, UsageLine):
+                    if self.since_us is not None and entry.ts_us < self.since_us:
+                        summary.skipped_before_since += 1
+                        partial = True
+                        continue
+                    summary.usage_lines += 1
+                    self.offer(entry)
+                elif entry is MALFORMED:
+                    summary.malformed_lines += 1
+                elif entry is SYNTHETIC:
+                    summary.synthetic_lines += 1
+        if partial:
+            return None  # lines were left out on purpose: read the file again next time
+        head = state["head_hash"] if state is not None and start and _head_length(state["head_hash"]) >= min(
+            HEAD_BYTES, pos) else head_hash(path, min(HEAD_BYTES, pos))
+        return {"path": str(path), "device": st.st_dev, "inode": st.st_ino, "size": st.st_size,
+                "mtime_ns": st.st_mtime_ns, "offset": pos, "head_hash": head, "lines": lines,
+                "updated_us": time.time_ns() // 1000}
+
+    # -- dedupe --------------------------------------------------------------------------
+
+    def offer(self, line: UsageLine) -> None:
+        if self.check_ledger:
+            self._look_up(line)
+        old = self.kept.get(line.key)
+        if old is None and line.message_id is not None:
+            for key in self.by_message.get(line.message_id, ()):
+                candidate = self.kept[key]
+                if is_replay(line, candidate):
+                    old = candidate
+                    break
+        if old is None:
+            self.pending[line.key] = line
+            self._keep(Kept.of(line))
+            return
+        if old.foreign or not better(line, old):
+            self.summary.duplicates_skipped += 1
+            return
+        new = Kept.of(line)
+        if old.record_id is None:
+            # Still waiting to be written (or replacing a stored record): swap the copy.
+            self.summary.duplicates_skipped += 1
+            self.pending.pop(old.key, None)
+            replaced_record = next((rid for rid, ln in self.replacing.items() if ln.key == old.key), None)
+            if replaced_record is not None:
+                self.replacing[replaced_record] = line
+                new.record_id = None
+            else:
+                self.pending[line.key] = line
+        else:
+            self.summary.superseded += 1
+            self.replacing[old.record_id] = line
+        self._forget(old)
+        self._keep(new)
+
+    def _keep(self, kept: Kept) -> None:
+        self.kept[kept.key] = kept
+        if kept.message_id is not None:
+            self.by_message.setdefault(kept.message_id, []).append(kept.key)
+
+    def _forget(self, kept: Kept) -> None:
+        self.kept.pop(kept.key, None)
+        if kept.message_id is not None:
+            keys = self.by_message.get(kept.message_id, [])
+            if kept.key in keys:
+                keys.remove(kept.key)
+
+    def _look_up(self, line: UsageLine) -> None:
+        prefix = line.message_id if line.message_id is not None else line.key
+        if prefix in self.looked_up:
+            return
+        self.looked_up.add(prefix)
+        rows = self.ledger.rows_by_request_prefix([prefix])[prefix]
+        for row in rows:
+            key = row["request_id"]
+            if key in self.kept or (key != prefix and not key.startswith(prefix + ":")):
+                continue
+            if line.message_id is None and key != prefix:
+                continue
+            if message_id_of(key) != line.message_id:
+                continue
+            self._keep(Kept.from_row(row, SOURCE))
+
+    # -- writes --------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        rows = []
+        for line in self.pending.values():
+            row = self._row(line)
+            if row is not None:
+                rows.append(row)
+        written = 0
+        for i in range(0, len(rows), CHUNK):
+            written += self.ledger.insert_many(rows[i:i + CHUNK])
+        self.summary.new_records += written
+        self.summary.duplicates_skipped += len(rows) - written  # another process wrote them first
+        for row in rows:
+            kept = self.kept.get(row["request_id"])
+            if kept is not None and kept.record_id is None:
+                kept.record_id = row["record_id"]
+            if not row["priced"]:
+                self.unknown[row["model"]] += 1
+        for old_record_id, line in self.replacing.items():
+            row = self._row(line)
+            if row is None:
+                continue
+            try:
+                self.ledger.supersede(old_record_id, row)
+            except LedgerError:
+                # The old record is gone (pruned, or replaced by another process): write the copy anew.
+                stored, created = self.ledger.insert(row)
+                if created:
+                    self.summary.superseded -= 1
+                    self.summary.new_records += 1
+                else:
+                    row = stored
+            kept = self.kept.get(line.key)
+            if kept is not None:
+                kept.record_id = row["record_id"]
+        self.pending = {}
+        self.replacing = {}
+        self.ledger.save_import_states(self.states_to_save)
+        self.states_to_save = []
+        self.summary.unknown_models = dict(sorted(self.unknown.items()))
+
+    def _row(self, line: UsageLine) -> dict[str, Any] | None:
+        try:
+            usage = validate_usage({
+                "agent_type": line.agent_type,
+                "model_type": line.model,
+                "input_tokens": line.input_tokens,
+                "output_tokens": line.output_tokens,
+                "project_id": line.project_id,
+                "session_id": line.session_id,
+                "cache_creation_input_tokens": line.cache_write_tokens,
+                "cache_creation_1h_input_tokens": line.cache_write_1h_tokens,
+                "cache_read_input_tokens": line.cache_read_tokens,
+                "web_search_requests": line.web_search_requests,
+                "request_id": line.key,
+                "timestamp": line.timestamp,
+                "fast_mode": line.fast,
+            })
+        except InvalidUsage:
+            self.summary.malformed_lines += 1
+            return None
+        return self.tracker.build_row(usage, source=SOURCE)
+
+
+def _complete_tail(raw: bytes) -> bool:
+    """A last line without its newline is complete when it is a whole JSON value (a torn one never is)."""
+    stripped = raw.strip()
+    if not stripped:
+        return True
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return False
+    return True
+
+
+def head_hash(path: Path, length: int) -> str:
+    with path.open("rb") as handle:
+        data = handle.read(length)
+    return f"{len(data)}:{hashlib.sha1(data).hexdigest()}"
+
+
+def _head_length(value: str | None) -> int:
+    if not value or ":" not in value:
+        return 0
+    try:
+        return int(value.split(":", 1)[0])
+    except ValueError:
+        return 0
+
+
+# -- auto-import (servers call this before answering reporting tools) ----------------------------
+
+_last_auto: dict[str, float] = {}
+
+
+def auto_import(manager: ModelConfigManager, *, min_interval_seconds: float = 5.0,
+                sequence: Sequence[str] | None = None) -> ImportSummary | None:
+    """Import incrementally when `cost.claude_code.auto_import` is on (at most every few seconds).
+
+    Returns the summary, or None when auto-import is off or ran moments ago.
+    """
+    if not manager.settings.cost.claude_code.auto_import:
+        return None
+    now = time.monotonic()
+    key = manager.db_path
+    last = _last_auto.get(key)
+    if last is not None and now - last < min_interval_seconds:
+        return None
+    _last_auto[key] = now
+    return import_claude_code(manager, list(sequence) if sequence else None)
+

@@ -1,0 +1,292 @@
+"""Claude Code transcript lines: what a line says about usage, and which copy of a request to keep.
+
+Claude Code's transcript format is internal and changes between versions, so every field is
+optional: a line that does not parse, or whose usage is not a set of whole non-negative numbers,
+is malformed (counted, never fatal). Only assistant-shaped lines carry `message.usage`; subagent
+progress lines nest one under `data.message`. `<synthetic>` placeholders and API-error lines are
+not usage.
+
+Deduplication follows what ccusage converged on. The key is `message.id:requestId` (or
+`message.id` alone); a sidechain line that replays a parent message under a new request id
+(same message id, same session) is a copy of it too. Among copies we keep the non-sidechain one,
+else the larger token total (the final streamed snapshot); the remaining ties are broken by fixed
+rules (earlier timestamp, then a named agent type, then the smaller values) so that the kept copy
+does not depend on the order lines were read in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+# Every usage line carries this key; a line without it is skipped before it is parsed.
+USAGE_MARKER = b'"usage"'
+MAIN_AGENT = "main"
+GENERIC_SUBAGENT = "subagent"
+MAX_TOKENS = 10**12
+MAX_ID = 512
+MAX_NAME = 200
+FUTURE_SLACK = timedelta(minutes=5)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ANTHROPIC_ID = re.compile(r"msg_[A-Za-z0-9_-]{1,64}")
+
+
+class Skip(str):
+    """Why a line produced no usage entry."""
+
+
+NOT_USAGE = Skip("not usage")  # no usage object: user, system, summary, ... lines
+SYNTHETIC = Skip("synthetic")  # `<synthetic>` placeholders and API-error lines
+MALFORMED = Skip("malformed")  # not JSON, or a usage object that makes no sense
+
+
+@dataclass(slots=True)
+class UsageLine:
+    """One request's usage as one transcript line reports it."""
+
+    key: str
+    message_id: str | None
+    session_id: str
+    ts_us: int
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cache_write_tokens: int
+    cache_write_1h_tokens: int
+    cache_read_tokens: int
+    web_search_requests: int
+    fast: bool
+    sidechain: bool
+    agent_type: str
+    project_id: str | None
+    cwd: str | None = None
+    agent_id: str | None = None
+
+    @property
+    def total(self) -> int:
+        return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
+
+    @property
+    def timestamp(self) -> datetime:
+        return _EPOCH + timedelta(microseconds=self.ts_us)
+
+
+@dataclass(slots=True)
+class Kept:
+    """A copy already kept (in this run or in the ledger), with what the ranking needs."""
+
+    key: str
+    message_id: str | None
+    session_id: str | None
+    ts_us: int
+    total: int
+    sidechain: bool
+    agent_type: str
+    project_id: str | None
+    model: str
+    cache_write_1h_tokens: int
+    fast: bool
+    web_search_requests: int
+    record_id: str | None = None  # stored record; None while the copy waits to be written
+    foreign: bool = False  # recorded by another source (track_usage): never replaced
+
+    @classmethod
+    def of(cls, line: UsageLine) -> Kept:
+        return cls(line.key, line.message_id, line.session_id, line.ts_us, line.total, line.sidechain,
+                   line.agent_type, line.project_id, line.model, line.cache_write_1h_tokens, line.fast,
+                   line.web_search_requests)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], source: str) -> Kept:
+        key = row["request_id"]
+        total = row["input_tokens"] + row["output_tokens"] + row["cache_write_tokens"] + row["cache_read_tokens"]
+        return cls(key, message_id_of(key), row["session_id"], row["ts_us"], total, row["agent_type"] != MAIN_AGENT,
+                   row["agent_type"], row["project_id"], row["model"], row["cache_write_1h_tokens"], bool(row["fast"]),
+                   row["web_search_requests"], record_id=row["record_id"], foreign=row["source"] != source)
+
+
+def message_id_of(key: str) -> str | None:
+    if key.startswith("line:"):
+        return None
+    return key.split(":", 1)[0]
+
+
+def better(new: UsageLine | Kept, old: UsageLine | Kept) -> bool:
+    """True when `new` should replace `old` as the kept copy of one request."""
+    if new.sidechain != old.sidechain:
+        return old.sidechain
+    if new.total != old.total:
+        return new.total > old.total
+    if new.ts_us != old.ts_us:
+        return new.ts_us < old.ts_us
+    new_named = new.agent_type != GENERIC_SUBAGENT
+    if new_named != (old.agent_type != GENERIC_SUBAGENT):
+        return new_named
+    return _tie(new) < _tie(old)
+
+
+def _tie(x: UsageLine | Kept) -> tuple[Any, ...]:
+    return (x.session_id or "", x.project_id or "", x.agent_type, x.model, x.cache_write_1h_tokens, x.fast,
+            x.web_search_requests, x.key)
+
+
+def is_replay(new: UsageLine, old: Kept) -> bool:
+    """A sidechain copy of a parent message under another request id.
+
+    Anthropic message ids (`msg_...`) are unique, so a replay matches in any session (the kept
+    copy may come from a resumed session's file); other ids (gateways reuse them) only within
+    the same session.
+    """
+    if new.message_id is None or new.message_id != old.message_id or not (new.sidechain or old.sidechain):
+        return False
+    return new.session_id == old.session_id or _ANTHROPIC_ID.fullmatch(new.message_id) is not None
+
+
+# -- parsing -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class FileContext:
+    """What a line's file says about it: the session it belongs to, the agent, the project folder."""
+
+    session_id: str
+    agent_type: str | None  # the subagent's type for a subagent file; None for a main transcript
+    project_of: Any  # callable(cwd) -> project id or None
+    agent_type_of: Any  # callable(agent_id) -> subagent type (progress lines of a main transcript)
+    now_us: int
+
+
+def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
+    """Read one complete transcript line (bytes, newline optional)."""
+    try:
+        obj = json.loads(raw)
+    except ValueError:
+        return MALFORMED
+    if not isinstance(obj, dict):
+        return MALFORMED
+    entry: dict[str, Any] = obj
+    message = obj.get("message")
+    agent_id = obj.get("agentId")
+    if not (isinstance(message, dict) and isinstance(message.get("usage"), dict)):
+        # Subagent progress (older builds): the assistant line nests under data.message.
+        data = obj.get("data")
+        inner = data.get("message") if isinstance(data, dict) else None
+        if not (isinstance(inner, dict) and isinstance(inner.get("message"), dict)
+                and isinstance(inner["message"].get("usage"), dict)):
+            return NOT_USAGE
+        entry, message = inner, inner["message"]
+        agent_id = data.get("agentId") or agent_id  # type: ignore[union-attr]
+        entry.setdefault("sessionId", obj.get("sessionId"))
+        entry.setdefault("timestamp", obj.get("timestamp"))
+        entry.setdefault("cwd", obj.get("cwd"))
+        entry.setdefault("isSidechain", True)
+    model = message.get("model")
+    if entry.get("isApiErrorMessage") is True or model == "<synthetic>":
+        return SYNTHETIC
+    usage = message["usage"]
+    counts = _counts(usage)
+    if counts is None:
+        return MALFORMED
+    ts_us = _timestamp_us(entry.get("timestamp"))
+    if ts_us is None or ts_us > ctx.now_us + FUTURE_SLACK // timedelta(microseconds=1):
+        return MALFORMED
+    message_id = _text(message.get("id"), MAX_ID)
+    request_id = _text(entry.get("requestId"), MAX_ID)
+    if message_id:
+        key = f"{message_id}:{request_id}" if request_id else message_id
+    else:
+        message_id = None
+        uuid = _text(entry.get("uuid"), MAX_ID - 5)
+        key = "line:" + (uuid or hashlib.sha1(raw.strip()).hexdigest())
+    if len(key) > MAX_ID:
+        key = "line:" + hashlib.sha1(key.encode()).hexdigest()
+        message_id = None
+    session_id = _text(entry.get("sessionId"), MAX_ID) or ctx.session_id
+    sidechain = entry.get("isSidechain") is True or ctx.agent_type is not None
+    if ctx.agent_type is not None:
+        agent_type = ctx.agent_type
+    elif sidechain:
+        agent_type = ctx.agent_type_of(agent_id if isinstance(agent_id, str) else None)
+    else:
+        agent_type = MAIN_AGENT
+    cwd = entry.get("cwd") if isinstance(entry.get("cwd"), str) else None
+    speed = usage.get("speed")
+    return UsageLine(
+        key=key,
+        message_id=message_id,
+        session_id=session_id,
+        ts_us=ts_us,
+        model=_text(model, MAX_NAME) or "unknown",
+        input_tokens=counts[0],
+        output_tokens=counts[1],
+        cache_write_tokens=counts[2],
+        cache_write_1h_tokens=counts[3],
+        cache_read_tokens=counts[4],
+        web_search_requests=counts[5],
+        fast=speed == "fast",
+        sidechain=sidechain,
+        agent_type=agent_type,
+        project_id=ctx.project_of(cwd),
+        cwd=cwd,
+        agent_id=agent_id if isinstance(agent_id, str) else None,
+    )
+
+
+def _count(value: Any) -> int | None:
+    if type(value) is int and 0 <= value <= MAX_TOKENS:
+        return value
+    return None
+
+
+def _counts(usage: dict[str, Any]) -> tuple[int, int, int, int, int, int] | None:
+    """(input, output, cache write total, of which 1h, cache read, web searches), or None if invalid.
+
+    The cache write total is the 5m + 1h split when Claude Code gives one (as ccusage counts it),
+    else `cache_creation_input_tokens`, all of it 5-minute writes.
+    """
+    inp = _count(usage.get("input_tokens"))
+    out = _count(usage.get("output_tokens"))
+    if inp is None or out is None:
+        return None
+    read = _count(usage.get("cache_read_input_tokens", 0) or 0)
+    split = usage.get("cache_creation")
+    if isinstance(split, dict):
+        five = _count(split.get("ephemeral_5m_input_tokens", 0) or 0)
+        hour = _count(split.get("ephemeral_1h_input_tokens", 0) or 0)
+        if five is None or hour is None:
+            return None
+        write: int | None = five + hour
+    else:
+        write, hour = _count(usage.get("cache_creation_input_tokens", 0) or 0), 0
+    tools = usage.get("server_tool_use")
+    searches = _count(tools.get("web_search_requests", 0) or 0) if isinstance(tools, dict) else 0
+    if read is None or write is None or searches is None or write > MAX_TOKENS:
+        return None
+    return inp, out, write, hour, read, searches
+
+
+def _timestamp_us(value: Any) -> int | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        ts = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    if ts.year < 2000:
+        return None
+    return (ts - _EPOCH) // timedelta(microseconds=1)
+
+
+def _text(value: Any, limit: int) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or len(value) > limit or not value.isprintable():
+        return None
+    return value
