@@ -1,0 +1,46 @@
+"""`python -m core.claude_code ...`: the Claude Code subcommands alone, with the same handlers as
+`model-config`. It skips loading the full command line, which makes it the quicker entry point for hooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..cli.context import CliError
+from ..errors import ModelConfigError
+from . import cli
+
+
+def common_parent() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    parent.add_argument("--db", metavar="PATH", help="usage database (default: $MODEL_CONFIG_DB)")
+    parent.add_argument("--config-dir", metavar="DIR", help="read the config files from DIR only")
+    parent.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    common = common_parent()
+    parser = argparse.ArgumentParser(prog="python -m core.claude_code", parents=[common])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    cli.register(sub, [common])
+    try:
+        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    for name, default in (("db", None), ("config_dir", None), ("json", False)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"model-config: error: {exc}", file=sys.stderr)
+        return exc.code
+    except (ModelConfigError, OSError) as exc:
+        print(f"model-config: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Resolved prices kept on disk between hook runs, so a hook does not load the price catalogue.
+
+Loading genai-prices' data costs ~0.3 s, more than a hook may take. A `PriceBook` caches each
+(model id, UTC date, batch, fast) resolution in memory; this module saves those resolutions next
+to the ledger and loads them into the next process's `PriceBook`, so a Stop hook that prices the
+same models on the same day never opens the catalogue. The file is only a cache: it is tied to the
+genai-prices version, the configured price overrides and tier models, and Claude Code's alias
+variables, and is ignored (then rewritten) when any of them changes or it does not parse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..pricing import ResolvedPrice, TieredPico
+
+if TYPE_CHECKING:
+    from ..manager import ModelConfigManager
+
+VERSION = 1
+_ALIAS_ENV = ("ANTHROPIC_DEFAULT_OPUS_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL", "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+              "ANTHROPIC_DEFAULT_FABLE_MODEL")
+
+
+def cache_path(manager: ModelConfigManager) -> Path | None:
+    if manager.db_path == ":memory:":
+        return None
+    db = Path(manager.db_path)
+    return db.with_name(db.name + ".prices.json")
+
+
+def fingerprint(manager: ModelConfigManager) -> str:
+    try:
+        version = metadata.version("genai-prices")
+    except metadata.PackageNotFoundError:
+        version = "?"
+    parts = [
+        str(VERSION),
+        version,
+        repr(sorted((k, repr(v)) for k, v in manager.price_book.overrides.items())),
+        repr(sorted((str(k), v) for k, v in manager.price_book.tier_models.items())),
+        repr([os.environ.get(name, "") for name in _ALIAS_ENV]),
+    ]
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()
+
+
+def load(manager: ModelConfigManager) -> int:
+    """Fill the manager's price book from the cache file; returns how many resolutions were loaded."""
+    path = cache_path(manager)
+    quick = getattr(manager.price_book, "_quick_cache", None)
+    if path is None or quick is None:
+        return 0
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("fingerprint") != fingerprint(manager):
+            return 0
+        entries = data["entries"]
+        for e in entries:
+            key = (e["model"], date.fromisoformat(e["date"]), bool(e["batch"]), bool(e["fast"]))
+            quick.setdefault(key, _decode(e["price"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+    return len(entries)
+
+
+def save(manager: ModelConfigManager) -> None:
+    """Write the price book's resolutions (when there is something new), atomically."""
+    path = cache_path(manager)
+    quick = getattr(manager.price_book, "_quick_cache", None)
+    if path is None or not quick:
+        return
+    entries = [
+        {"model": m, "date": d.isoformat(), "batch": b, "fast": f, "price": _encode(p)}
+        for (m, d, b, f), p in quick.items()
+        if isinstance(m, str) and isinstance(d, date)
+    ]
+    entries = entries[-2000:]  # a day's models, many days over: bounded
+    payload = {"fingerprint": fingerprint(manager), "entries": entries}
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old == json.loads(json.dumps(payload)):
+            return
+    except (OSError, ValueError):
+        pass
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def _encode(p: ResolvedPrice | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    tiered = {k: (None if v is None else [v.base, [list(t) for t in v.tiers]])
+              for k, v in (("input", p.input), ("output", p.output), ("cache_write_5m", p.cache_write_5m),
+                           ("cache_write_1h", p.cache_write_1h), ("cache_read", p.cache_read))}
+    return {"model_id": p.model_id, "web_search_pico": p.web_search_pico, "note": p.note, **tiered}
+
+
+def _decode(e: dict[str, Any] | None) -> ResolvedPrice | None:
+    if e is None:
+        return None
+
+    def tp(v: Any) -> TieredPico | None:
+        return None if v is None else TieredPico(int(v[0]), tuple((int(s), int(x)) for s, x in v[1]))
+
+    return ResolvedPrice(
+        model_id=e["model_id"], input=tp(e["input"]), output=tp(e["output"]),
+        cache_write_5m=tp(e["cache_write_5m"]), cache_write_1h=tp(e["cache_write_1h"]),
+        cache_read=tp(e["cache_read"]), web_search_pico=int(e["web_search_pico"]), note=e["note"],
+    )

@@ -1,0 +1,126 @@
+"""`install-hooks`: merge model-config's hook entries into a Claude Code `settings.json`.
+
+Other hooks and settings are kept as they are. Our entries are recognised by their command
+(`... hook <event>` run by model-config), so running the installer again changes nothing, and a
+changed command (a new install location) replaces the old one instead of adding a second. The
+file is backed up before it is written, and written atomically.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import shlex
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Claude Code event -> (matcher or None, our subcommand, timeout in seconds)
+EVENTS: list[tuple[str, str | None, str, int]] = [
+    ("Stop", None, "stop", 30),
+    ("SubagentStop", None, "subagent-stop", 30),
+    ("PreToolUse", "Agent|Task", "pre-tool-use", 10),
+    ("SessionStart", "startup|resume", "session-start", 10),
+]
+_OURS = re.compile(
+    r"(model-config|core\.claude_code|-m\s+core)\b.*\bhook\s+(stop|subagent-stop|pre-tool-use|session-start)\b"
+)
+
+
+def settings_path(scope: str, project_dir: str | os.PathLike[str] | None = None,
+                  env: dict[str, str] | None = None) -> Path:
+    env = dict(os.environ) if env is None else env
+    if scope == "project":
+        return Path(project_dir or env.get("CLAUDE_PROJECT_DIR") or os.getcwd()) / ".claude" / "settings.json"
+    config = env.get("CLAUDE_CONFIG_DIR", "").split(",")[0].strip()
+    base = Path(config).expanduser() if config else Path(env.get("HOME") or Path.home()) / ".claude"
+    return base / "settings.json"
+
+
+def default_command() -> str:
+    """How Claude Code should run us: the installed `model-config`, else this interpreter."""
+    found = shutil.which("model-config")
+    if found:
+        return shlex.quote(found)
+    return f"{shlex.quote(sys.executable)} -m core.claude_code"
+
+
+def hook_command(base: str, event: str, extra: list[str]) -> str:
+    return " ".join([base, "hook", event, *(shlex.quote(a) for a in extra)])
+
+
+def merged(settings: dict[str, Any], base: str, extra: list[str] | None = None) -> dict[str, Any]:
+    """`settings` with our hook entries in place (a new dict; the input is not changed)."""
+    out = json.loads(json.dumps(settings))
+    hooks = out.get("hooks")
+    if not isinstance(hooks, dict):
+        hooks = out["hooks"] = {}
+    for event, matcher, sub, timeout in EVENTS:
+        groups = hooks.get(event)
+        if not isinstance(groups, list):
+            groups = hooks[event] = []
+        wanted = {"type": "command", "command": hook_command(base, sub, extra or []), "timeout": timeout}
+        placed = False
+        for group in groups:
+            if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
+                continue
+            kept = []
+            for h in group["hooks"]:
+                match = _OURS.search(h.get("command", "")) if isinstance(h, dict) else None
+                if match and match.group(2) == sub:
+                    if not placed:
+                        kept.append(wanted)
+                        placed = True
+                    continue
+                kept.append(h)
+            group["hooks"] = kept
+        groups[:] = [g for g in groups if not (isinstance(g, dict) and g.get("hooks") == [])]
+        if not placed:
+            group: dict[str, Any] = {"matcher": matcher} if matcher else {}
+            group["hooks"] = [wanted]
+            groups.append(group)
+    return out
+
+
+@dataclass
+class InstallResult:
+    path: Path
+    changed: bool
+    diff: str
+    backup: Path | None
+    written: bool
+
+
+def install(path: Path, base: str, extra: list[str] | None = None, *, dry_run: bool = False) -> InstallResult:
+    before_text = path.read_text(encoding="utf-8") if path.exists() else ""
+    try:
+        current = json.loads(before_text) if before_text.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON (line {exc.lineno}): fix it before installing hooks") from None
+    if not isinstance(current, dict):
+        raise ValueError(f"{path} does not hold a JSON object")
+    after = merged(current, base, extra)
+    after_text = json.dumps(after, indent=2, ensure_ascii=False) + "\n"
+    changed = after != current
+    diff = "".join(difflib.unified_diff(before_text.splitlines(keepends=True), after_text.splitlines(keepends=True),
+                                        fromfile=str(path), tofile=f"{path} (with model-config hooks)"))
+    if not changed or dry_run:
+        return InstallResult(path, changed, diff if changed else "", None, False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    backup = None
+    if path.exists():
+        backup = path.with_name(f"{path.name}.bak-{time.strftime('%Y%m%d-%H%M%S')}")
+        n = 1
+        while backup.exists():
+            backup = path.with_name(f"{path.name}.bak-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+            n += 1
+        shutil.copy2(path, backup)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(after_text, encoding="utf-8")
+    os.replace(tmp, path)
+    return InstallResult(path, True, diff, backup, True)
