@@ -113,10 +113,14 @@ async def import_claude_code_usage(
         ) from None
     app = app_of(ctx)
 
+    def progress(p: Any) -> None:
+        message = f"{p.files_done} of {p.files_total} transcript files"
+        anyio.from_thread.run(functools.partial(ctx.report_progress, p.bytes_done, p.bytes_total or None, message))
+
     def run() -> tuple[Any, bool]:
         manager = app.state.manager
         before = manager.ledger.totals("*")
-        summary = import_claude_code(manager, None, since)
+        summary = import_claude_code(manager, None, since, progress)
         return summary, manager.ledger.totals("*") != before
 
     started = time.perf_counter()
