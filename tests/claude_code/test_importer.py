@@ -1,0 +1,288 @@
+"""Importing fixture transcripts: dedupe, incremental reads, replaced files, mapping to the ledger."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from core import ModelConfigManager
+from core.claude_code.discovery import config_dirs, session_files, transcript_files
+from core.claude_code.importer import import_claude_code
+
+from .conftest import CWD, SESSION, assistant, rows, user_line, usage, write
+
+
+def test_one_line_per_content_block_counts_once(project: Path, manager: ModelConfigManager) -> None:
+    write(project / f"{SESSION}.jsonl", [user_line()] + [assistant("msg_1", "req_1") for _ in range(3)])
+    s = import_claude_code(manager)
+    assert (s.files, s.lines, s.usage_lines, s.new_records, s.duplicates_skipped) == (1, 4, 3, 1, 2)
+    [row] = rows(manager)
+    assert row["request_id"] == "msg_1:req_1"
+    assert (row["agent_type"], row["project_id"], row["session_id"]) == ("main", "shop-api", SESSION)
+    assert row["source"] == "claude-code"
+
+
+@pytest.mark.parametrize("outputs", [[1, 5, 50], [50, 5, 1], [5, 50, 1]])
+def test_streaming_snapshots_keep_the_largest(project: Path, manager: ModelConfigManager, outputs: list[int]) -> None:
+    write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", u=usage(out=o)) for o in outputs])
+    import_claude_code(manager)
+    assert [r["output_tokens"] for r in rows(manager)] == [50]
+
+
+def test_snapshot_seen_by_an_earlier_import_is_superseded(project: Path, manager: ModelConfigManager) -> None:
+    path = write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", u=usage(out=1))])
+    import_claude_code(manager)
+    write(path, [assistant("msg_1", "req_1", u=usage(out=300))], mode="a")
+    s = import_claude_code(manager)
+    assert (s.new_records, s.superseded) == (0, 1)
+    [row] = rows(manager)
+    assert row["output_tokens"] == 300
+    totals = manager.ledger.totals("*")
+    assert (totals.ops, totals.output_tokens, totals.cost_pico) == (1, 300, row["cost_pico"])  # rollups followed
+
+
+def test_sidechain_replay_keeps_the_parent(project: Path, manager: ModelConfigManager) -> None:
+    main = write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_parent", u=usage(read=20))])
+    sub = project / SESSION / "subagents" / "agent-a1.jsonl"
+    write(sub, [assistant("msg_1", "req_replay", sidechain=True, agentId="a1", u=usage(read=50_000)),
+                assistant("msg_2", "req_2", sidechain=True, agentId="a1", model="claude-haiku-4-5-20251001")])
+    s = import_claude_code(manager)
+    assert (s.new_records, s.duplicates_skipped) == (2, 1)
+    by_key = {r["request_id"]: r for r in rows(manager)}
+    assert by_key["msg_1:req_parent"]["cache_read_tokens"] == 20
+    assert by_key["msg_2:req_2"]["agent_type"] == "subagent"  # no meta file
+    assert main.exists()
+
+
+def test_replay_imported_first_is_superseded_by_the_parent(project: Path, manager: ModelConfigManager) -> None:
+    sub = write(project / SESSION / "subagents" / "agent-a1.jsonl",
+                [assistant("msg_1", "req_replay", sidechain=True, u=usage(read=50_000))])
+    import_claude_code(manager, [str(sub)])
+    main = write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_parent", u=usage(read=20))])
+    s = import_claude_code(manager, [str(main), str(sub)])
+    assert s.superseded == 1
+    [row] = rows(manager)
+    assert (row["request_id"], row["agent_type"], row["cache_read_tokens"]) == ("msg_1:req_parent", "main", 20)
+
+
+def test_subagent_type_from_meta_file(project: Path, manager: ModelConfigManager) -> None:
+    sub = project / SESSION / "subagents"
+    write(sub / "agent-a1.jsonl", [assistant("msg_1", "req_1", sidechain=True)])
+    (sub / "agent-a1.meta.json").write_text(json.dumps({"toolUseId": "t", "agentType": "code-reviewer",
+                                                        "description": "Reviews diffs"}))
+    write(sub / "agent-a2.jsonl", [assistant("msg_2", "req_2", sidechain=True)])
+    (sub / "agent-a3.meta.json").write_text("{broken")
+    write(sub / "agent-a3.jsonl", [assistant("msg_3", "req_3", sidechain=True)])
+    write(project / "agent-old.jsonl", [assistant("msg_4", "req_4", sidechain=True)])  # older layout
+    import_claude_code(manager)
+    types = {r["request_id"]: (r["agent_type"], r["session_id"]) for r in rows(manager)}
+    assert types == {"msg_1:req_1": ("code-reviewer", SESSION), "msg_2:req_2": ("subagent", SESSION),
+                     "msg_3:req_3": ("subagent", SESSION), "msg_4:req_4": ("subagent", SESSION)}
+
+
+def test_synthetic_and_error_lines_are_not_usage(project: Path, manager: ModelConfigManager) -> None:
+    write(project / f"{SESSION}.jsonl", [assistant("e1", None, model="<synthetic>", u=usage(0, 0)),
+                                         assistant("e2", "r2", isApiErrorMessage=True, u=usage(0, 0)),
+                                         assistant("msg_1", "req_1")])
+    s = import_claude_code(manager)
+    assert (s.synthetic_lines, s.new_records) == (2, 1)
+    assert [r["model"] for r in rows(manager)] == ["claude-sonnet-4-5-20250929"]
+
+
+def test_torn_last_line_is_read_when_complete(project: Path, manager: ModelConfigManager) -> None:
+    path = project / f"{SESSION}.jsonl"
+    full = json.dumps(assistant("msg_2", "req_2", u=usage(out=77)), separators=(",", ":"))
+    write(path, [assistant("msg_1", "req_1"), full[:40]], newline=False)
+    s1 = import_claude_code(manager)
+    assert (s1.lines, s1.new_records, s1.malformed_lines) == (1, 1, 0)
+    with path.open("a") as handle:
+        handle.write(full[40:] + "\n")
+    s2 = import_claude_code(manager)
+    assert (s2.lines, s2.new_records, s2.malformed_lines) == (1, 1, 0)
+    assert sorted(r["output_tokens"] for r in rows(manager)) == [10, 77]
+
+
+def test_complete_last_line_without_newline_is_read(project: Path, manager: ModelConfigManager) -> None:
+    path = write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1")], newline=False)
+    assert import_claude_code(manager).new_records == 1
+    write(path, ["", json.dumps(assistant("msg_2", "req_2"))], mode="a")  # the newline arrives, then more
+    s = import_claude_code(manager)
+    assert (s.new_records, s.duplicates_skipped, s.malformed_lines) == (1, 0, 0)
+
+
+def test_replaced_and_truncated_files_are_read_again_without_double_counting(
+        project: Path, manager: ModelConfigManager) -> None:
+    path = write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1"), assistant("msg_2", "req_2")])
+    import_claude_code(manager)
+    # Replaced: a new file (new inode) under the same name, rewritten from the start.
+    tmp = path.with_name("new.tmp")
+    write(tmp, [assistant("msg_1", "req_1"), assistant("msg_2", "req_2"), assistant("msg_3", "req_3")])
+    os.replace(tmp, path)
+    s = import_claude_code(manager)
+    assert (s.files_restarted, s.new_records, s.duplicates_skipped) == (1, 1, 2)
+    # Truncated in place (shorter than what was read).
+    write(path, [assistant("msg_4", "req_4")])
+    s = import_claude_code(manager)
+    assert (s.files_restarted, s.new_records) == (1, 1)
+    # Rewritten in place, same length and more: the head changed, so it is read from the start.
+    write(path, [assistant("msg_5", "req_4"), assistant("msg_6", "req_6")])
+    s = import_claude_code(manager)
+    assert (s.files_restarted, s.new_records) == (1, 2)
+    assert len(rows(manager)) == 6
+
+
+def test_importing_twice_adds_nothing(project: Path, manager: ModelConfigManager) -> None:
+    write(project / f"{SESSION}.jsonl", [assistant(f"msg_{i}", f"req_{i}") for i in range(20)])
+    first = import_claude_code(manager)
+    second = import_claude_code(manager)
+    assert first.new_records == 20
+    assert (second.files, second.files_read, second.lines, second.new_records) == (1, 0, 0, 0)
+
+
+def test_track_usage_of_an_imported_request_is_a_duplicate(project: Path, manager: ModelConfigManager) -> None:
+    write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1")])
+    import_claude_code(manager)
+    record = manager.track_usage("main", "sonnet", 3, 10, request_id="msg_1:req_1")
+    assert record.duplicate
+    assert manager.ledger.totals("*").ops == 1
+
+
+def test_tracked_request_is_not_replaced_by_an_import(project: Path, manager: ModelConfigManager) -> None:
+    manager.track_usage("backend-engineer", "claude-sonnet-4-5", 1, 1, request_id="msg_1:req_1")
+    write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", u=usage(out=999))])
+    s = import_claude_code(manager)
+    assert (s.new_records, s.duplicates_skipped) == (0, 1)
+    [row] = rows(manager)
+    assert (row["agent_type"], row["source"]) == ("backend-engineer", "api")
+
+
+def test_unknown_models_are_recorded_unpriced(project: Path, manager: ModelConfigManager) -> None:
+    write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", model="claude-experimental-9"),
+                                         assistant("msg_2", "req_2", model="claude-experimental-9")])
+    s = import_claude_code(manager)
+    assert s.unknown_models == {"claude-experimental-9": 2}
+    assert [(r["priced"], r["cost_pico"]) for r in rows(manager)] == [(0, 0), (0, 0)]
+
+
+def test_one_hour_cache_writes_fast_mode_and_web_search(project: Path, manager: ModelConfigManager) -> None:
+    write(project / f"{SESSION}.jsonl", [
+        assistant("msg_1", "req_1", model="claude-haiku-4-5-20251001",
+                  u=usage(0, 0, write_5m=1_000_000, write_1h=1_000_000)),
+        assistant("msg_2", "req_2", model="claude-opus-4-6", u=usage(100_000, 0, speed="fast")),
+        assistant("msg_3", "req_3", model="claude-haiku-4-5-20251001", u=usage(0, 0, searches=3)),
+    ])
+    import_claude_code(manager)
+    by_key = {r["request_id"]: r for r in rows(manager)}
+    haiku = by_key["msg_1:req_1"]
+    assert (haiku["cache_write_tokens"], haiku["cache_write_1h_tokens"]) == (2_000_000, 1_000_000)
+    assert haiku["cache_write_cost_pico"] == (1_250_000 + 2_000_000) * 10**6  # $1.25 + $2.00 per MTok
+    opus = by_key["msg_2:req_2"]
+    assert opus["fast"] == 1 and opus["cost_pico"] == 6 * 5 * 10**11  # 6x $5/MTok for 0.1 MTok
+    assert by_key["msg_3:req_3"]["web_search_requests"] == 3
+    assert by_key["msg_3:req_3"]["web_search_cost_pico"] == 3 * 10**10  # $10 per 1,000
+
+
+def test_malformed_lines_are_counted_not_fatal(project: Path, manager: ModelConfigManager) -> None:
+    write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1"), "garbage", '{"usage": {"oops"',
+                                         assistant("msg_2", "req_2", u={"input_tokens": -5, "output_tokens": 1}),
+                                         assistant("msg_3", "req_3")])
+    s = import_claude_code(manager)
+    assert (s.malformed_lines, s.new_records) == (3, 2)
+
+
+def test_since_limits_the_run_and_loses_nothing(project: Path, manager: ModelConfigManager) -> None:
+    write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", ts="2026-01-05T10:00:00Z"),
+                                         assistant("msg_2", "req_2", ts="2026-02-05T10:00:00Z")])
+    s = import_claude_code(manager, since=date(2026, 2, 1))
+    assert (s.new_records, s.skipped_before_since) == (1, 1)
+    s = import_claude_code(manager)
+    assert (s.new_records, s.duplicates_skipped) == (1, 1)
+
+
+def test_session_and_project_mapping(claude_dir: Path, manager: ModelConfigManager) -> None:
+    folder = claude_dir / "projects" / "-Users-ana-notes-app"
+    write(folder / "s1.jsonl", [assistant("msg_1", "req_1", session="s1", cwd="/Users/ana/notes app/docs")])
+    obj = assistant("msg_2", "req_2")
+    del obj["sessionId"], obj["cwd"]
+    write(folder / "s2.jsonl", [obj])
+    import_claude_code(manager)
+    got = {r["request_id"]: (r["session_id"], r["project_id"]) for r in rows(manager)}
+    assert got == {"msg_1:req_1": ("s1", "notes app"), "msg_2:req_2": ("s2", "-Users-ana-notes-app")}
+
+
+def test_resumed_session_copies_count_once(project: Path, manager: ModelConfigManager) -> None:
+    original = [assistant("msg_1", "req_1", session="s-old"), assistant("msg_2", "req_2", session="s-old")]
+    write(project / "s-old.jsonl", original)
+    write(project / "s-new.jsonl", [assistant("msg_1", "req_1", session="s-new"),
+                                    assistant("msg_3", "req_3", session="s-new")])
+    s = import_claude_code(manager)
+    assert (s.new_records, s.duplicates_skipped) == (3, 1)
+
+
+def test_progress_reports_bytes(project: Path, manager: ModelConfigManager) -> None:
+    write(project / f"{SESSION}.jsonl", [assistant(f"msg_{i}", "r") for i in range(5)])
+    seen = []
+    import_claude_code(manager, progress=seen.append)
+    assert seen and seen[-1].bytes_done == seen[-1].bytes_total > 0 and seen[-1].files_done == 1
+
+
+def test_discovery(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b, c = (isolated_env / n for n in ("a", "b", "c"))
+    for d in (a, b):
+        write(d / "projects" / "-p" / "s.jsonl", [assistant("m", "r")])
+    c.mkdir()
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", f"{a}, {b / 'projects'},{c}")
+    assert config_dirs() == [a, b]
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR")
+    home = isolated_env / "home"
+    write(home / ".claude" / "projects" / "-p" / "s.jsonl", [assistant("m", "r")])
+    write(isolated_env / "xdg-config" / "claude" / "projects" / "-p" / "s.jsonl", [assistant("m", "r")])
+    assert config_dirs() == [isolated_env / "xdg-config" / "claude", home / ".claude"]
+    files = transcript_files([a, b / "projects" / "-p", a / "projects" / "-p" / "s.jsonl"])
+    assert files == [a / "projects" / "-p" / "s.jsonl", b / "projects" / "-p" / "s.jsonl"]
+
+
+def test_configured_paths_replace_the_defaults(isolated_env: Path, claude_dir: Path) -> None:
+    other = isolated_env / "backup"
+    write(other / "projects" / "-p" / "s.jsonl", [assistant("msg_1", "req_1")])
+    write(claude_dir / "projects" / "-q" / "s.jsonl", [assistant("msg_2", "req_2")])
+    (isolated_env / "config" / "cost-optimization.json").write_text(
+        json.dumps({"claude_code": {"paths": [str(other)]}}))
+    with ModelConfigManager() as m:
+        s = import_claude_code(m)
+        assert (s.roots, s.new_records) == ([str(other)], 1)
+
+
+def test_session_files(project: Path) -> None:
+    main = write(project / f"{SESSION}.jsonl", [assistant("m", "r")])
+    sub = write(project / SESSION / "subagents" / "agent-a1.jsonl", [assistant("m2", "r")])
+    (project / SESSION / "subagents" / "agent-a1.meta.json").write_text("{}")
+    assert session_files(main) == [main, sub]
+
+
+def test_subagent_type_given_by_the_hook(project: Path, manager: ModelConfigManager) -> None:
+    sub = write(project / SESSION / "subagents" / "agent-a9.jsonl", [assistant("msg_1", "req_1", sidechain=True)])
+    import_claude_code(manager, [str(sub)], agent_types={str(sub): "test-runner"})
+    assert [r["agent_type"] for r in rows(manager)] == ["test-runner"]
+
+
+def test_budget_alerts_are_recorded(project: Path, isolated_env: Path) -> None:
+    (isolated_env / "config" / "cost-optimization.json").write_text(
+        json.dumps({"budget_limits": {"daily": {"limit": 0.000001}}}))
+    write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", ts="2026-02-19T02:08:35Z")])
+    with ModelConfigManager() as m:
+        import_claude_code(m)
+        assert m.ledger.alerts() == [] or all(a["scope"] == "global" for a in m.ledger.alerts())
+
+
+def test_cwd_of_lines_without_one(project: Path, manager: ModelConfigManager) -> None:
+    first = assistant("msg_1", "req_1", cwd=CWD)
+    second = assistant("msg_2", "req_2")
+    del second["cwd"]
+    write(project / f"{SESSION}.jsonl", [first, second])
+    import_claude_code(manager)
+    assert {r["project_id"] for r in rows(manager)} == {"shop-api"}

@@ -1,0 +1,191 @@
+"""Parsing one transcript line, and the rule that picks which copy of a request is kept."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from core.claude_code.discovery import encode_project_dir, project_id_for
+from core.claude_code.transcript import (
+    MALFORMED,
+    NOT_USAGE,
+    SYNTHETIC,
+    FileContext,
+    Kept,
+    UsageLine,
+    better,
+    is_replay,
+    parse_line,
+)
+
+from .conftest import CWD, FOLDER, SESSION, assistant, dumps, usage
+
+
+def ctx(agent_type: str | None = None) -> FileContext:
+    return FileContext(session_id="from-file", agent_type=agent_type,
+                       project_of=lambda cwd: project_id_for(FOLDER, cwd),
+                       agent_type_of=lambda agent_id: {"a1": "code-reviewer"}.get(agent_id or "", "subagent"),
+                       now_us=time.time_ns() // 1000)
+
+
+def parse(obj: dict | str, agent_type: str | None = None) -> UsageLine | str:
+    return parse_line(dumps(obj).encode(), ctx(agent_type))
+
+
+def test_reference_assistant_line() -> None:
+    # The assistant line of shared/reference/claude-code.md, as Claude Code writes it.
+    raw = ('{"parentUuid":"5b1e","isSidechain":false,"userType":"external","cwd":"/Users/me/app","sessionId":'
+           '"0a9a8045-53e9-44b1-83fb-aafc6e1f4f0b","version":"2.1.47","gitBranch":"main","message":{"model":'
+           '"claude-sonnet-4-5-20250929","id":"msg_01Rws28Xg2tBY3A5fNdrk6Mf","type":"message","role":"assistant",'
+           '"content":[{"type":"tool_use","id":"toolu_01Vd","name":"Glob","input":{"pattern":"**/*.go"}}],'
+           '"stop_reason":null,"usage":{"input_tokens":3,"cache_creation_input_tokens":3117,'
+           '"cache_read_input_tokens":14723,"cache_creation":{"ephemeral_5m_input_tokens":3117,'
+           '"ephemeral_1h_input_tokens":0},"output_tokens":1,"service_tier":"standard","server_tool_use":'
+           '{"web_search_requests":0,"web_fetch_requests":0}}},"requestId":"req_011CPkCWc21qrE6dGwSHMcw1",'
+           '"type":"assistant","uuid":"e59b712a-7489-4166-80b9-13978fd2a6ea","timestamp":"2026-02-19T02:08:35.084Z"}')
+    line = parse_line(raw.encode(), FileContext("f", None, lambda cwd: project_id_for("-Users-me-app", cwd),
+                                                lambda a: "subagent", time.time_ns() // 1000))
+    assert isinstance(line, UsageLine)
+    assert line.key == "msg_01Rws28Xg2tBY3A5fNdrk6Mf:req_011CPkCWc21qrE6dGwSHMcw1"
+    assert line.session_id == "0a9a8045-53e9-44b1-83fb-aafc6e1f4f0b"
+    assert line.project_id == "app"
+    assert line.agent_type == "main" and not line.sidechain
+    assert (line.input_tokens, line.output_tokens, line.cache_write_tokens, line.cache_write_1h_tokens,
+            line.cache_read_tokens) == (3, 1, 3117, 0, 14723)
+    assert line.timestamp.isoformat() == "2026-02-19T02:08:35.084000+00:00"
+
+
+def test_subagent_line_of_the_reference() -> None:
+    raw = ('{"isSidechain":true,"agentId":"a241764","sessionId":"7195cfed-d73e-458f-9a6c-6a0e85c59b83","cwd":'
+           '"/Users/me/app","message":{"model":"claude-haiku-4-5","id":"msg_01Q","usage":{"input_tokens":1,'
+           '"cache_creation_input_tokens":266,"cache_read_input_tokens":15213,"cache_creation":'
+           '{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":266},"output_tokens":212}},"requestId":'
+           '"req_011CYGcJiBvvnPwUeHeMzTxe","type":"assistant","timestamp":"2026-02-19T02:08:41.310Z"}')
+    line = parse_line(raw.encode(), ctx(agent_type="Explore"))
+    assert isinstance(line, UsageLine)
+    assert line.agent_type == "Explore" and line.sidechain
+    assert (line.cache_write_tokens, line.cache_write_1h_tokens) == (266, 266)
+    assert line.session_id == "7195cfed-d73e-458f-9a6c-6a0e85c59b83"
+
+
+def test_error_placeholder_is_not_usage() -> None:
+    raw = ('{"type":"assistant","isApiErrorMessage":true,"error":"rate_limit","apiErrorStatus":429,"sessionId":'
+           '"4f52","timestamp":"2026-09-23T10:31:02.000Z","message":{"id":"e1","model":"<synthetic>","usage":'
+           '{"input_tokens":0,"output_tokens":0}}}')
+    assert parse_line(raw.encode(), ctx()) is SYNTHETIC
+    assert parse(assistant("m", "r", model="<synthetic>")) is SYNTHETIC
+    assert parse(assistant("m", "r", isApiErrorMessage=True)) is SYNTHETIC
+
+
+@pytest.mark.parametrize("bad", [
+    '{"type":"assistant","message":{"id":"m","usage":{"input_tok',  # torn
+    "not json",
+    "[1, 2]",
+    dumps(assistant("m", "r", u={"input_tokens": -1, "output_tokens": 1})),
+    dumps(assistant("m", "r", u={"input_tokens": 1.5, "output_tokens": 1})),
+    dumps(assistant("m", "r", u={"input_tokens": True, "output_tokens": 1})),
+    dumps(assistant("m", "r", u={"input_tokens": 1})),
+    dumps(assistant("m", "r", u={"input_tokens": 1, "output_tokens": 1, "cache_read_input_tokens": "9"})),
+    dumps(assistant("m", "r", ts="yesterday")),
+    dumps(assistant("m", "r", ts="2099-01-01T00:00:00Z")),
+])
+def test_malformed_lines(bad: str) -> None:
+    assert parse(bad) is MALFORMED
+
+
+def test_lines_without_usage() -> None:
+    assert parse({"type": "summary", "summary": "x", "usage": "n/a"}) is NOT_USAGE
+    assert parse({"type": "user", "message": {"role": "user", "content": "the usage is high"}}) is NOT_USAGE
+
+
+def test_fields_mapped() -> None:
+    line = parse(assistant("msg_1", "req_1", model="claude-opus-4-6", cwd=CWD + "/src/deep",
+                           u=usage(5, 7, write_5m=10, write_1h=20, read=30, searches=2, speed="fast")))
+    assert isinstance(line, UsageLine)
+    assert line.project_id == "shop-api"  # the project dir, though the session cd'ed below it
+    assert line.model == "claude-opus-4-6"
+    assert line.fast and line.web_search_requests == 2
+    assert (line.cache_write_tokens, line.cache_write_1h_tokens, line.cache_read_tokens) == (30, 20, 30)
+    assert line.total == 5 + 7 + 30 + 30
+
+
+def test_cache_split_and_flat_total() -> None:
+    # No split: all of cache_creation_input_tokens are 5-minute writes. A split: its sum counts (as ccusage).
+    flat = parse(assistant("m", "r", u=usage(write_5m=100, split=False)))
+    assert isinstance(flat, UsageLine) and (flat.cache_write_tokens, flat.cache_write_1h_tokens) == (100, 0)
+    odd = assistant("m", "r", u=usage(write_5m=40, write_1h=60))
+    odd["message"]["usage"]["cache_creation_input_tokens"] = 999
+    parsed = parse(odd)
+    assert isinstance(parsed, UsageLine) and (parsed.cache_write_tokens, parsed.cache_write_1h_tokens) == (100, 60)
+
+
+def test_keys() -> None:
+    both = parse(assistant("msg_1", "req_9"))
+    only_message = parse(assistant("msg_1", None))
+    neither = parse(assistant(None, None, uuid="line-uuid"))
+    assert isinstance(both, UsageLine) and both.key == "msg_1:req_9"
+    assert isinstance(only_message, UsageLine) and only_message.key == "msg_1"
+    assert isinstance(neither, UsageLine) and neither.key == "line:line-uuid" and neither.message_id is None
+
+
+def test_progress_line_nests_a_subagent_message() -> None:
+    inner = assistant("msg_p", "req_p", model="claude-haiku-4-5-20251001", sidechain=True)
+    wrapper = {"type": "progress", "sessionId": SESSION, "cwd": CWD, "timestamp": inner["timestamp"],
+               "data": {"type": "agent_progress", "agentId": "a1", "message": inner}}
+    line = parse(wrapper)
+    assert isinstance(line, UsageLine)
+    assert line.key == "msg_p:req_p" and line.sidechain and line.agent_type == "code-reviewer"
+
+
+def test_session_falls_back_to_the_file_name() -> None:
+    obj = assistant("m", "r")
+    del obj["sessionId"]
+    line = parse(obj)
+    assert isinstance(line, UsageLine) and line.session_id == "from-file"
+
+
+def test_project_folder_encoding() -> None:
+    assert encode_project_dir("/Users/me/my_app") == "-Users-me-my-app"
+    assert project_id_for("-Users-me-my-app", "/Users/me/my_app/src") == "my_app"
+    assert project_id_for("-Users-me-my-app", "/elsewhere") == "elsewhere"
+    assert project_id_for("-Users-me-my-app", None) == "-Users-me-my-app"
+
+
+def _line(**kw: object) -> UsageLine:
+    base = dict(key="m:r", message_id="m", session_id="s", ts_us=100, model="x", input_tokens=1, output_tokens=1,
+                cache_write_tokens=0, cache_write_1h_tokens=0, cache_read_tokens=0, web_search_requests=0,
+                fast=False, sidechain=False, agent_type="main", project_id="p")
+    base.update(kw)
+    return UsageLine(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("new", "old", "replaces"), [
+    (_line(sidechain=False), _line(sidechain=True, agent_type="subagent", output_tokens=99), True),
+    (_line(sidechain=True, agent_type="x", output_tokens=99), _line(sidechain=False), False),
+    (_line(output_tokens=5), _line(output_tokens=4), True),  # the final streamed snapshot
+    (_line(output_tokens=4), _line(output_tokens=5), False),
+    (_line(ts_us=50), _line(ts_us=100), True),  # equal copies: the earlier one
+    (_line(ts_us=100), _line(ts_us=50), False),
+    (_line(sidechain=True, agent_type="Explore"), _line(sidechain=True, agent_type="subagent"), True),
+    (_line(), _line(), False),
+])
+def test_which_copy_is_kept(new: UsageLine, old: UsageLine, replaces: bool) -> None:
+    assert better(new, Kept.of(old)) is replaces
+    if new != old:
+        assert better(old, Kept.of(new)) is not replaces  # a strict order: the kept copy never depends on order
+
+
+def test_replays() -> None:
+    parent = Kept.of(_line(key="msg_1:req_a", message_id="msg_1", session_id="s1"))
+    assert is_replay(_line(key="msg_1:req_b", message_id="msg_1", session_id="s1", sidechain=True), parent)
+    assert is_replay(_line(key="msg_1:req_b", message_id="msg_1", session_id="s2", sidechain=True), parent)
+    assert not is_replay(_line(key="msg_1:req_b", message_id="msg_1", session_id="s1", sidechain=False), parent)
+    gateway = Kept.of(_line(key="ocgo:r1", message_id="ocgo", session_id="s1"))
+    assert not is_replay(_line(key="ocgo:r2", message_id="ocgo", session_id="s2", sidechain=True), gateway)
+    assert is_replay(_line(key="ocgo:r2", message_id="ocgo", session_id="s1", sidechain=True), gateway)
+
+
+def test_lines_are_compact_json() -> None:
+    assert json.loads(dumps(assistant("m", "r")))["message"]["id"] == "m"
