@@ -24,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     if at is not None and args_list[at] == "serve":
         return serve(args_list[:at] + args_list[at + 1 :])
     try:
-        return run(args_list)
+        code = run(args_list)
+        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at interpreter exit
+        return code
     except KeyboardInterrupt:
         print("model-config: interrupted", file=sys.stderr)
         return 130

@@ -7,11 +7,11 @@ import os
 from typing import Any
 
 from ..budgets import BudgetReport, parse_period, parse_scope
-from ..models import AlertLevel, BudgetAlert, BudgetStatus
+from ..models import AlertLevel, BudgetAlert, BudgetPeriod, BudgetStatus
 from ..money import pico_to_usd
 from . import fmt
 from .chart import gauge
-from .context import EXIT_BUDGET, EXIT_OK, emit_json, emit_lines, open_manager
+from .context import EXIT_BUDGET, EXIT_OK, EXIT_USAGE, CliError, emit_json, emit_lines, open_manager
 from .style import Style
 from .tables import table
 
@@ -105,23 +105,25 @@ def cmd_budget(args: argparse.Namespace) -> int:
             statuses = [*report.periods.values(), *report.scoped]
         else:
             bm = manager.budget_manager
-            scopes = [args.scope] if args.scope else bm.scopes()
-            periods = [args.period] if args.period else ["daily", "weekly", "monthly"]
-            statuses = []
-            for scope in scopes:
-                for period in periods:
-                    # Scopes without a budget for this period are skipped unless asked for by name.
-                    if args.scope or bm.budget_for(parse_period(period), parse_scope(scope)) is not None:
-                        statuses.append(manager.check_budget(period, scope=scope))
+            scopes = [parse_scope(args.scope)] if args.scope else bm.scopes()
+            periods = [parse_period(args.period)] if args.period else list(BudgetPeriod)
+            statuses = [
+                manager.check_budget(period, scope=scope)
+                for scope in scopes
+                for period in periods
+                if bm.budget_for(period, scope) is not None
+            ]
+            if not statuses:
+                what = f"{args.period} " if args.period else ""
+                raise CliError(
+                    f"no {what}budget is configured for scope {args.scope!r} "
+                    "(scoped budgets go under scoped_budgets in cost-optimization.json)",
+                    EXIT_USAGE,
+                )
     failing = [st for st in statuses if st.alert_level.rank >= AlertLevel(args.fail_on).rank]
     code = EXIT_BUDGET if args.check and failing else EXIT_OK
     if args.json:
-        if report is not None:
-            emit_json(report)
-        elif len(statuses) == 1:
-            emit_json(statuses[0])
-        else:
-            emit_json({"budgets": statuses})
+        emit_json(report if report is not None else {"budgets": statuses})
         return code
     s = Style()
     zone = statuses[0].timezone if statuses else ""

@@ -74,6 +74,7 @@ def cmd_export_costs(args: argparse.Namespace) -> int:
     with open_manager(args) as manager:
         start, end = manager.cost_tracker.window(args.days)
         with Progress("Exporting records", manager.ledger.count(start, end)) as progress:
+            progress.update(0)
             rows = manager.export_cost_history(args.file, args.days, progress=progress.update)
     window = f"the last {args.days} day(s)" if args.days else "all time"
     if args.json:
