@@ -687,6 +687,36 @@ class Ledger:
                 params.append(value)
         return " AND ".join(clauses), params
 
+    # -- claude code queries (core.claude_code: incremental transcript import) --------------
+
+    def import_states(self) -> dict[str, dict[str, Any]]:
+        """Every transcript file's import state, by path (one query instead of one per file)."""
+        with self.read() as conn:
+            cur = conn.execute("SELECT * FROM import_files")
+            names = [d[0] for d in cur.description]
+            return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+
+    def save_import_states(self, states: Sequence[dict[str, Any]]) -> None:
+        """Save many files' import states in one transaction."""
+        columns = ("path", "device", "inode", "size", "mtime_ns", "offset", "head_hash", "lines", "updated_us")
+        if not states:
+            return
+        with self.write() as conn:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO import_files ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                [[s.get(c) for c in columns] for s in states],
+            )
+
+    def rows_by_request_prefix(self, prefixes: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Rows whose request_id starts with each prefix (a range scan of the unique index per prefix)."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        sql = f"SELECT {', '.join(USAGE_COLUMNS)} FROM usage WHERE request_id >= ? AND request_id < ?"
+        with self.read() as conn:
+            for prefix in prefixes:
+                rows = conn.execute(sql, (prefix, prefix + "\U0010ffff")).fetchall()
+                out[prefix] = [dict(zip(USAGE_COLUMNS, r, strict=True)) for r in rows]
+        return out
+
 
 _FILTERABLE = {"agent_type", "project_id", "session_id", "model", "complexity", "source", "priced"}
 _GROUPABLE = {
