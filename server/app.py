@@ -53,10 +53,8 @@ def build_server(state: ServerState | None = None) -> MCPServer[App]:
         version=_version(),
         lifespan=lifespan,
         log_level="WARNING",
+        tools=[*tools_usage.tools(), *tools_reports.tools(), *tools_data.tools()],
     )
-    tools_usage.register(mcp)
-    tools_reports.register(mcp)
-    tools_data.register(mcp)
     register_resources(mcp, app.state)
     # MCPServer has no public hook for resources/subscribe (handshake-era clients); the low-level
     # server does, and advertises `resources.subscribe` once a handler is registered.

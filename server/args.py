@@ -1,15 +1,12 @@
-"""Tool argument types (constraints and descriptions once, shared by every input schema) and annotations."""
+"""Tool argument types: constraints and descriptions once, shared by every tool's input schema."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from core.usage import MAX_DESCRIPTION, MAX_ID, MAX_NAME, MAX_TOKENS
-
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
 AgentType = Annotated[
     str,

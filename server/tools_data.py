@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 import anyio.from_thread
 import anyio.to_thread
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
@@ -21,8 +21,8 @@ from core.errors import ExportPathError
 
 from .args import FileName, OptionalDays
 from .context import app_of, manager_for_report
-from .errors import tool_errors
 from .results import ExportResult, ImportResult
+from .tooling import make_tool
 
 EXPORT = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
 IMPORT = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -49,7 +49,6 @@ def export_path(export_dir: Path, filename: str, suffix: str) -> Path:
     return target
 
 
-@tool_errors
 async def export_cost_history(
     ctx: Context[Any, Any],
     filename: Annotated[
@@ -78,7 +77,6 @@ async def export_cost_history(
     return await anyio.to_thread.run_sync(run)
 
 
-@tool_errors
 def export_analytics(
     ctx: Context[Any, Any],
     filename: Annotated[FileName, Field(description="JSON file name, e.g. 'analytics.json' (in the export directory)")],
@@ -94,7 +92,6 @@ def export_analytics(
     return ExportResult(path=str(written), format="json", bytes=written.stat().st_size)
 
 
-@tool_errors
 async def import_claude_code_usage(
     ctx: Context[Any, Any],
     since: Annotated[date | None, Field(description="Only usage on or after this date (YYYY-MM-DD)")] = None,
@@ -131,7 +128,9 @@ async def import_claude_code_usage(
     return ImportResult(summary=summary.model_dump(mode="json"), duration_ms=duration_ms)
 
 
-def register(mcp: MCPServer[Any]) -> None:
-    mcp.add_tool(export_cost_history, title="Export cost history (CSV)", annotations=EXPORT)
-    mcp.add_tool(export_analytics, title="Export analytics (JSON)", annotations=EXPORT)
-    mcp.add_tool(import_claude_code_usage, title="Import Claude Code usage", annotations=IMPORT)
+def tools() -> list[Tool]:
+    return [
+        make_tool(export_cost_history, "Export cost history (CSV)", EXPORT),
+        make_tool(export_analytics, "Export analytics (JSON)", EXPORT),
+        make_tool(import_claude_code_usage, "Import Claude Code usage", IMPORT),
+    ]

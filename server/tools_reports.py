@@ -5,18 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.tools import Tool
 from pydantic import Field
 
 from core.analytics import Dashboard
 from core.models import AgentEfficiency, ROIAnalysis
 from resources.views import RecordPage, next_offset, record_page
 
-from .args import READ_ONLY, AgentType, Days, Limit, ModelFilter, Offset, OptionalDays, ProjectId, SessionId
+from .args import AgentType, Days, Limit, ModelFilter, Offset, OptionalDays, ProjectId, SessionId
 from .context import manager_for_report
-from .errors import tool_errors
 from .results import CostSummaryPage, RecommendationList
+from .tooling import READ_ONLY, make_tool
 
 
 def _filters(
@@ -26,7 +26,6 @@ def _filters(
     return {k: v for k, v in pairs.items() if v is not None}
 
 
-@tool_errors
 def get_dashboard(ctx: Context[Any, Any], days: Days = 7) -> Dashboard:
     """A spending dashboard for the last N days.
 
@@ -37,7 +36,6 @@ def get_dashboard(ctx: Context[Any, Any], days: Days = 7) -> Dashboard:
     return manager_for_report(ctx).get_dashboard(days)
 
 
-@tool_errors
 def get_cost_summary(
     ctx: Context[Any, Any],
     group_by: Annotated[
@@ -72,7 +70,6 @@ def get_cost_summary(
     )
 
 
-@tool_errors
 def get_usage_records(
     ctx: Context[Any, Any],
     days: OptionalDays = 7,
@@ -92,7 +89,6 @@ def get_usage_records(
     return record_page(manager, days, _filters(agent_type, project_id, session_id, model), limit=limit, offset=offset)
 
 
-@tool_errors
 def get_agent_efficiency(ctx: Context[Any, Any], agent_type: AgentType, days: Days = 30) -> AgentEfficiency:
     """How cost-efficient one agent has been over the last N days.
 
@@ -103,7 +99,6 @@ def get_agent_efficiency(ctx: Context[Any, Any], agent_type: AgentType, days: Da
     return manager_for_report(ctx).get_agent_efficiency(agent_type, days)
 
 
-@tool_errors
 def calculate_roi(
     ctx: Context[Any, Any],
     time_period_days: Days = 30,
@@ -120,7 +115,6 @@ def calculate_roi(
     return manager_for_report(ctx).calculate_roi(time_period_days, hourly_rate)
 
 
-@tool_errors
 def get_recommendations(
     ctx: Context[Any, Any],
     days: Annotated[int, Field(ge=1, le=90, description="Evidence window: the last N days (1 to 90)")] = 7,
@@ -144,10 +138,12 @@ def get_recommendations(
     )
 
 
-def register(mcp: MCPServer[Any]) -> None:
-    mcp.add_tool(get_dashboard, title="Cost dashboard", annotations=READ_ONLY)
-    mcp.add_tool(get_cost_summary, title="Cost summary", annotations=READ_ONLY)
-    mcp.add_tool(get_usage_records, title="Usage records", annotations=READ_ONLY)
-    mcp.add_tool(get_agent_efficiency, title="Agent efficiency", annotations=READ_ONLY)
-    mcp.add_tool(calculate_roi, title="ROI", annotations=READ_ONLY)
-    mcp.add_tool(get_recommendations, title="Optimization recommendations", annotations=READ_ONLY)
+def tools() -> list[Tool]:
+    return [
+        make_tool(get_dashboard, "Cost dashboard", READ_ONLY),
+        make_tool(get_cost_summary, "Cost summary", READ_ONLY),
+        make_tool(get_usage_records, "Usage records", READ_ONLY),
+        make_tool(get_agent_efficiency, "Agent efficiency", READ_ONLY),
+        make_tool(calculate_roi, "ROI", READ_ONLY),
+        make_tool(get_recommendations, "Optimization recommendations", READ_ONLY),
+    ]

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
@@ -18,13 +18,12 @@ from core.selector import MAX_ESTIMATED_TOKENS
 from core.usage import MAX_NAME
 from resources.views import ModelCatalogue, model_catalogue
 
-from .args import READ_ONLY, AgentType, Limit, Offset, Period, ProjectId, SessionId, TaskDescription, Tokens
+from .args import AgentType, Limit, Offset, Period, ProjectId, SessionId, TaskDescription, Tokens
 from .context import app_of, manager_for_report
-from .errors import tool_errors
 from .results import TrackUsageResult, usage_line
+from .tooling import READ_ONLY, make_tool
 
 
-@tool_errors
 def select_model(
     ctx: Context[Any, Any],
     agent_type: AgentType,
@@ -57,7 +56,6 @@ def select_model(
     )
 
 
-@tool_errors
 async def track_usage(
     ctx: Context[Any, Any],
     agent_type: AgentType,
@@ -133,7 +131,6 @@ async def track_usage(
     return TrackUsageResult(recorded=not record.duplicate, summary=usage_line(record), record=record)
 
 
-@tool_errors
 def check_budget(
     ctx: Context[Any, Any],
     period: Period = "daily",
@@ -156,7 +153,6 @@ def check_budget(
     return manager_for_report(ctx).check_budget(period, scope=scope)
 
 
-@tool_errors
 def get_budget_report(ctx: Context[Any, Any]) -> BudgetReport:
     """Every budget at once: daily, weekly and monthly, plus configured project and agent budgets.
 
@@ -167,7 +163,6 @@ def get_budget_report(ctx: Context[Any, Any]) -> BudgetReport:
     return manager_for_report(ctx).get_budget_report()
 
 
-@tool_errors
 def list_models(
     ctx: Context[Any, Any],
     tier: Annotated[Literal["haiku", "sonnet", "opus"] | None, Field(description="Only models of this tier")] = None,
@@ -185,15 +180,12 @@ def list_models(
     return model_catalogue(manager, tier=Tier(tier) if tier else None, limit=limit, offset=offset)
 
 
-def register(mcp: MCPServer[Any]) -> None:
-    mcp.add_tool(select_model, title="Select a model", annotations=READ_ONLY)
-    mcp.add_tool(
-        track_usage,
-        title="Track usage",
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        ),
-    )
-    mcp.add_tool(check_budget, title="Check a budget", annotations=READ_ONLY)
-    mcp.add_tool(get_budget_report, title="Budget report", annotations=READ_ONLY)
-    mcp.add_tool(list_models, title="List models and prices", annotations=READ_ONLY)
+def tools() -> list[Tool]:
+    track = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+    return [
+        make_tool(select_model, "Select a model", READ_ONLY),
+        make_tool(track_usage, "Track usage", track),
+        make_tool(check_budget, "Check a budget", READ_ONLY),
+        make_tool(get_budget_report, "Budget report", READ_ONLY),
+        make_tool(list_models, "List models and prices", READ_ONLY),
+    ]

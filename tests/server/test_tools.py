@@ -54,6 +54,7 @@ async def test_every_tool_is_described_typed_and_annotated(client: Client) -> No
         assert tool.output_schema is not None and tool.output_schema["type"] == "object", name
         assert tool.annotations is not None and tool.annotations.open_world_hint is False, name
         assert tool.annotations.read_only_hint is (name in READ_ONLY), name
+        assert tool.input_schema["additionalProperties"] is False, name
         for arg, schema in tool.input_schema.get("properties", {}).items():
             assert schema.get("description"), f"{name}.{arg} has no description"
     track = tools["track_usage"]
@@ -198,6 +199,7 @@ async def test_check_budget_and_report(
     )
     assert "unknown budget scope" in await fails(client, "check_budget", {"scope": "team:x"})
     assert "validation error" in await fails(client, "check_budget", {"period": "yearly"})
+    assert "Extra inputs are not permitted" in await fails(client, "check_budget", {"perod": "weekly"})
     report = await ok(client, "get_budget_report")
     assert set(report["periods"]) == {"daily", "weekly", "monthly"}
     assert [s["scope"] for s in report["scoped"]] == ["project:shop"]
