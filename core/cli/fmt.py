@@ -10,7 +10,7 @@ _TINY = Decimal("0.0001")
 
 
 def usd(value: Decimal | float | int | None, *, blank: str = "-") -> str:
-    """$1,234.56 for a dollar or more, four decimals below a dollar, '<$0.0001' for dust."""
+    """$1,234.56 for a dollar or more, up to four decimals below a dollar, '<$0.0001' for dust."""
     if value is None:
         return blank
     d = value if isinstance(value, Decimal) else Decimal(str(value))
@@ -22,7 +22,10 @@ def usd(value: Decimal | float | int | None, *, blank: str = "-") -> str:
         return f"{sign}${d:,.2f}"
     if d < _TINY:
         return f"{sign}<$0.0001"
-    return f"{sign}${d:.4f}"
+    text = f"{d:.4f}"  # cents and below: up to four decimals, at least two ($0.71, $0.2415, $0.013)
+    while text.endswith("0") and len(text.split(".")[1]) > 2:
+        text = text[:-1]
+    return f"{sign}${text}"
 
 
 def count(value: int) -> str:

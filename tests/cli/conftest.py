@@ -146,6 +146,20 @@ def cli(isolated_env: Path) -> Callable[..., Result]:
 
 
 @pytest.fixture
+def run_main(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """The same command line in-process (fast): for the many variants of a command a subprocess test covers."""
+    from core.cli import main
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Result(args, code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
 def config_dir(isolated_env: Path) -> Path:
     return isolated_env / "config"
 

@@ -82,16 +82,16 @@ def test_track_options_and_local_timestamps(cli):
     assert (data["web_search_requests"], data["batch"], data["session_id"]) == (2, True, "s1")
 
 
-def test_track_bad_input(cli):
-    negative = cli("track", "a", "sonnet", "-1", "3")
-    assert negative.code == 2 and "must not be negative" in negative.err
+def test_track_bad_input(cli, run_main):
     future = cli("track", "a", "sonnet", "1", "3", "--timestamp", "2099-01-01T00:00Z")
     assert future.code == 2 and "is in the future" in future.err and "Traceback" not in future.err
-    split = cli("track", "a", "sonnet", "1", "3", "--cache-write", "10", "--cache-write-1h", "20")
+    negative = run_main("track", "a", "sonnet", "-1", "3")
+    assert negative.code == 2 and "must not be negative" in negative.err
+    split = run_main("track", "a", "sonnet", "1", "3", "--cache-write", "10", "--cache-write-1h", "20")
     assert split.code == 2 and "cannot exceed" in split.err
-    bad_time = cli("track", "a", "sonnet", "1", "3", "--timestamp", "yesterday")
+    bad_time = run_main("track", "a", "sonnet", "1", "3", "--timestamp", "yesterday")
     assert bad_time.code == 2 and "ISO 8601" in bad_time.err
-    unpriced = cli("track", "a", "my-local-model", "1", "3")
+    unpriced = run_main("track", "a", "my-local-model", "1", "3")
     assert unpriced.code == 0 and "no price known for model 'my-local-model'" in unpriced.out
     with ModelConfigManager() as m:
         assert m.ledger.count() == 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
+
 import pytest
 
 from core.cli import main
@@ -152,3 +155,16 @@ def test_original_export_flags_in_a_subprocess(seeded, cli, isolated_env):
     assert costs.code == 0 and (isolated_env / "cost_history.csv").is_file()
     report = cli("--db", str(isolated_env / "usage.db"), "--export-analytics=analytics_report.json")
     assert report.code == 0 and (isolated_env / "analytics_report.json").is_file()
+
+
+def test_the_quick_start_in_the_docs_runs_as_written(cli):
+    """docs/cli.md's quick start: its commands, run as written, give the result it shows."""
+    doc = (Path(__file__).parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    quick = doc.split("### Quick start", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(line) for line in quick.splitlines() if line.startswith("model-config ")]
+    assert [c[1] for c in commands] == ["track", "track", "status"]
+    results = [cli(*c[1:]) for c in commands]
+    assert all(r.code == 0 and r.err == "" for r in results), results
+    assert results[0].out.startswith("Recorded $0.16 for backend-engineer on claude-sonnet-5 (30,000 in, 10,000 out)")
+    assert results[1].out.startswith("Recorded $0.55 for software-architect on claude-opus-5")
+    assert "$0.71 over 2 operation(s), 102k tokens" in results[2].out
