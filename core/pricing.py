@@ -66,6 +66,8 @@ class TieredPico:
     tiers: tuple[tuple[int, int], ...] = ()
 
     def at(self, total_input_tokens: int) -> int:
+        if not self.tiers:
+            return self.base
         for start, price in reversed(self.tiers):
             if total_input_tokens > start:
                 return price
@@ -247,7 +249,7 @@ class PriceBook:
     ) -> CostParts:
         resolved = self.resolve(model_id, when, batch=batch, fast=fast)
         if resolved is None:
-            return CostParts(priced=False, note=f"no price known for model {model_id!r}; tokens kept, cost not counted")
+            return CostParts(priced=False, note=unpriced_note(model_id))
         return price_with(
             resolved,
             input_tokens=input_tokens,
@@ -257,6 +259,10 @@ class PriceBook:
             cache_read_input_tokens=cache_read_input_tokens,
             web_search_requests=web_search_requests,
         )
+
+
+def unpriced_note(model_id: str) -> str:
+    return f"no price known for model {model_id!r}; tokens kept, cost not counted"
 
 
 def price_with(
@@ -270,6 +276,37 @@ def price_with(
     web_search_requests: int = 0,
 ) -> CostParts:
     """Price one request with resolved prices (the hot path: integers only)."""
+    input_pico, output_pico, cache_write_pico, cache_read_pico, web_search_pico = pico_parts(
+        p,
+        input_tokens,
+        output_tokens,
+        cache_creation_input_tokens,
+        cache_creation_1h_input_tokens,
+        cache_read_input_tokens,
+        web_search_requests,
+    )
+    return CostParts(
+        input_pico=input_pico,
+        output_pico=output_pico,
+        cache_write_pico=cache_write_pico,
+        cache_read_pico=cache_read_pico,
+        web_search_pico=web_search_pico,
+        priced_model=p.model_id,
+        note=p.note,
+    )
+
+
+def pico_parts(
+    p: ResolvedPrice,
+    input_tokens: int,
+    output_tokens: int,
+    cache_creation_input_tokens: int,
+    cache_creation_1h_input_tokens: int,
+    cache_read_input_tokens: int,
+    web_search_requests: int,
+) -> tuple[int, int, int, int, int]:
+    """(input, output, cache write, cache read, web search) pico-dollars: `price_with` without the
+    CostParts object, whose construction cost more than the arithmetic (the bulk path calls this)."""
     cw_total = cache_creation_input_tokens
     cw_1h = cache_creation_1h_input_tokens
     cw_5m = cw_total - cw_1h
@@ -291,15 +328,7 @@ def price_with(
     if p.cache_write_1h is not None:
         cache_write_pico += cw_1h * p.cache_write_1h.at(total_input)
     cache_read_pico = cache_read_input_tokens * p.cache_read.at(total_input) if p.cache_read else 0
-    return CostParts(
-        input_pico=input_pico,
-        output_pico=output_pico,
-        cache_write_pico=cache_write_pico,
-        cache_read_pico=cache_read_pico,
-        web_search_pico=web_search_requests * p.web_search_pico,
-        priced_model=p.model_id,
-        note=p.note,
-    )
+    return input_pico, output_pico, cache_write_pico, cache_read_pico, web_search_requests * p.web_search_pico
 
 
 # -- catalogue access ------------------------------------------------------------------------

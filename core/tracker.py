@@ -17,8 +17,8 @@ from .errors import ExportPathError, InvalidUsage
 from .models import CostDimension, CostRecord, CostSummary
 from .money import pico_to_usd
 from .paths import default_db_path
-from .pricing import PriceBook
-from .store import MAX_US, Ledger, Totals
+from .pricing import PriceBook, pico_parts, unpriced_note
+from .store import MAX_US, USAGE_COLUMNS, Ledger, Totals
 from .usage import UsageInput, validate_usage
 from .windows import from_us, last_days, to_us, utcnow
 
@@ -142,72 +142,79 @@ class CostTracker:
         chunk is written; a bad record raises InvalidUsage naming its position.
         """
         new = seen = 0
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
+        canonical: dict[str, str] = {}  # model id as given -> id to record, resolved once per call
+        entropy = ""  # random hex for record ids: one os.urandom call per chunk, 12 digits a record
         for position, item in enumerate(usages):
             try:
                 usage = item if isinstance(item, UsageInput) else validate_usage(item)
             except InvalidUsage as exc:
                 raise InvalidUsage(f"record {position}: {exc}") from None
-            rows.append(self.build_row(usage, source=source))
+            if not entropy:
+                entropy = os.urandom(6 * max(1, chunk)).hex()
+            at = 12 * len(rows)
+            rows.append(self._row_values(usage, source, entropy[at:at + 12], canonical))
             if len(rows) >= chunk:
-                new += self.ledger.insert_many(rows)
+                new += self.ledger._insert_values(rows)
                 seen += len(rows)
-                rows = []
+                rows, entropy = [], ""
         if rows:
-            new += self.ledger.insert_many(rows)
+            new += self.ledger._insert_values(rows)
             seen += len(rows)
         return new, seen - new
 
     def build_row(self, usage: UsageInput, *, source: str = "api") -> dict[str, Any]:
+        return dict(zip(USAGE_COLUMNS, self._row_values(usage, source), strict=True))
+
+    def _row_values(
+        self, usage: UsageInput, source: str, random_hex: str | None = None, canonical: dict[str, str] | None = None
+    ) -> tuple[Any, ...]:
+        """One ledger row as values in USAGE_COLUMNS order (the bulk path inserts these as they are)."""
         now_us = time.time_ns() // 1000
         ts = usage.timestamp or from_us(now_us)
-        model = self.prices.canonical_id(usage.model_type)
+        model_type = usage.model_type
+        model = canonical.get(model_type) if canonical is not None else None
+        if model is None:
+            model = self.prices.canonical_id(model_type)
+            if canonical is not None:
+                canonical[model_type] = model
         cw = usage.cache_creation_input_tokens or 0
         cw_1h = usage.cache_creation_1h_input_tokens or 0
-        parts = self.prices.price(
-            model,
-            ts,
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            cache_creation_input_tokens=cw,
-            cache_creation_1h_input_tokens=cw_1h,
-            cache_read_input_tokens=usage.cache_read_input_tokens,
-            web_search_requests=usage.web_search_requests,
-            batch=usage.batch,
-            fast=usage.fast_mode,
-        )
-        complexity = analyze_complexity(usage.task_description).level if usage.task_description else None
-        return {
+        resolved = self.prices.resolve(model, ts, batch=usage.batch, fast=usage.fast_mode)
+        if resolved is None:
+            priced_model, note, costs = None, unpriced_note(model), (0, 0, 0, 0, 0)
+        else:
+            priced_model, note = resolved.model_id, resolved.note
+            costs = pico_parts(resolved, usage.input_tokens, usage.output_tokens, cw, cw_1h,
+                               usage.cache_read_input_tokens, usage.web_search_requests)
+        task = usage.task_description
+        return (
             # Time-ordered ids keep the unique index append-only (random ids made bulk inserts 2x slower).
-            "record_id": f"{now_us:014x}{os.urandom(6).hex()}",
-            "request_id": usage.request_id,
-            "ts_us": to_us(ts),
-            "agent_type": usage.agent_type,
-            "model": model,
-            "priced_model": parts.priced_model,
-            "project_id": usage.project_id,
-            "session_id": usage.session_id,
-            "task_description": usage.task_description,
-            "complexity": complexity,
-            "input_tokens": usage.input_tokens,
-            "output_tokens": usage.output_tokens,
-            "cache_write_tokens": cw,
-            "cache_write_1h_tokens": cw_1h,
-            "cache_read_tokens": usage.cache_read_input_tokens,
-            "web_search_requests": usage.web_search_requests,
-            "batch": int(usage.batch),
-            "fast": int(usage.fast_mode),
-            "priced": int(parts.priced),
-            "price_note": parts.note,
-            "input_cost_pico": parts.input_pico,
-            "output_cost_pico": parts.output_pico,
-            "cache_write_cost_pico": parts.cache_write_pico,
-            "cache_read_cost_pico": parts.cache_read_pico,
-            "web_search_cost_pico": parts.web_search_pico,
-            "cost_pico": parts.total_pico,
-            "source": source,
-            "created_us": now_us,
-        }
+            f"{now_us:014x}{random_hex or os.urandom(6).hex()}",
+            usage.request_id,
+            to_us(ts),
+            usage.agent_type,
+            model,
+            priced_model,
+            usage.project_id,
+            usage.session_id,
+            task,
+            analyze_complexity(task).level if task else None,
+            usage.input_tokens,
+            usage.output_tokens,
+            cw,
+            cw_1h,
+            usage.cache_read_input_tokens,
+            usage.web_search_requests,
+            int(usage.batch),
+            int(usage.fast_mode),
+            0 if resolved is None else 1,
+            note,
+            *costs,
+            sum(costs),
+            source,
+            now_us,
+        )
 
     # -- reads -----------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ MAX_ID = 512
 MAX_DESCRIPTION = 10_000
 MAX_TOKENS = 10**12
 FUTURE_SLACK = timedelta(minutes=5)
+_CACHE_FIELDS = frozenset({"cache_creation_input_tokens", "cache_creation_1h_input_tokens", "cache_creation_5m_input_tokens"})
 
 
 # Constraints run inside pydantic-core (the bulk path validates tens of thousands of records a second):
@@ -68,18 +69,25 @@ class UsageInput(BaseModel):
             hour = total - five if five is not None else 0
         if hour > total or hour < 0:
             raise ValueError(f"cache_creation_1h_input_tokens ({hour}) cannot exceed cache_creation_input_tokens ({total})")
-        self.cache_creation_input_tokens = total
-        self.cache_creation_1h_input_tokens = hour
-        self.cache_creation_5m_input_tokens = total - hour
+        # Plain assignments through __dict__ and the fields-set, as pydantic's own __setattr__ does
+        # without validate_assignment, at a third of its cost (this runs for every bulk record).
+        values = self.__dict__
+        values["cache_creation_input_tokens"] = total
+        values["cache_creation_1h_input_tokens"] = hour
+        values["cache_creation_5m_input_tokens"] = total - hour
+        changed = _CACHE_FIELDS
         if self.task_description == "":
-            self.task_description = None
+            values["task_description"] = None
+            changed = changed | {"task_description"}
         if self.timestamp is not None:
             ts = self.timestamp if self.timestamp.tzinfo else self.timestamp.replace(tzinfo=UTC)
             if ts.year < 2000:
                 raise ValueError(f"timestamp {ts.isoformat()} is before the year 2000")
             if ts > datetime.now(UTC) + FUTURE_SLACK:
                 raise ValueError(f"timestamp {ts.isoformat()} is in the future")
-            self.timestamp = ts.astimezone(UTC)
+            values["timestamp"] = ts if ts.tzinfo is UTC else ts.astimezone(UTC)
+            changed = changed | {"timestamp"}
+        self.__pydantic_fields_set__.update(changed)
         return self
 
 
