@@ -1,0 +1,211 @@
+"""Hooks, fed the JSON Claude Code sends on stdin: exit codes, stdout JSON, and what lands in the ledger."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core import ModelConfigManager
+from core.claude_code import hooks, price_cache
+
+from .conftest import CWD, SESSION, assistant, rows, usage, write
+
+NOW = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def run_hook(event: str, payload: dict[str, Any] | str, *, main_cli: bool = False) -> subprocess.CompletedProcess[str]:
+    module = "core" if main_cli else "core.claude_code"
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    return subprocess.run([sys.executable, "-m", module, "hook", event], input=text, capture_output=True, text=True,
+                          env=dict(os.environ), timeout=60)
+
+
+def budget(isolated_env: Path, limit: float, auto_downgrade: bool, **scoped: Any) -> None:
+    cfg: dict[str, Any] = {"budget_limits": {"daily": {"limit": limit, "auto_downgrade": auto_downgrade}}}
+    if scoped:
+        cfg["scoped_budgets"] = scoped
+    (isolated_env / "config" / "cost-optimization.json").write_text(json.dumps(cfg))
+
+
+def spend(usd_micro_tokens: int = 1_000_000) -> None:
+    """Record today's spend: claude-opus-4-1 output at $75/MTok."""
+    with ModelConfigManager() as m:
+        m.track_usage("main", "claude-opus-4-1", 0, usd_micro_tokens)
+
+
+def stop_payload(transcript: Path) -> dict[str, Any]:
+    return {"session_id": SESSION, "transcript_path": str(transcript), "cwd": CWD, "permission_mode": "default",
+            "hook_event_name": "Stop", "stop_hook_active": False, "last_assistant_message": "Done."}
+
+
+def agent_payload(tool_input: dict[str, Any], tool_name: str = "Agent") -> dict[str, Any]:
+    return {"session_id": SESSION, "transcript_path": f"/home/dev/.claude/projects/-home-dev-shop-api/{SESSION}.jsonl",
+            "cwd": CWD, "permission_mode": "default", "hook_event_name": "PreToolUse", "tool_name": tool_name,
+            "tool_input": tool_input, "tool_use_id": "toolu_01ABC"}
+
+
+AGENT_INPUT = {"description": "Review the diff", "prompt": "Review the staged changes", "subagent_type": "code-reviewer",
+               "model": "sonnet"}
+
+
+def test_stop_imports_the_session_and_its_subagents(project: Path) -> None:
+    main = write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", ts=NOW), assistant("msg_1", "req_1", ts=NOW)])
+    write(project / SESSION / "subagents" / "agent-a1.jsonl", [assistant("msg_2", "req_2", sidechain=True, ts=NOW)])
+    write(project / "other-session.jsonl", [assistant("msg_9", "req_9", ts=NOW)])  # not this session
+    proc = run_hook("stop", stop_payload(main))
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    with ModelConfigManager() as m:
+        assert sorted(r["request_id"] for r in rows(m)) == ["msg_1:req_1", "msg_2:req_2"]
+    # Again, with a line appended: only the new line is read.
+    write(main, [assistant("msg_3", "req_3", ts=NOW)], mode="a")
+    assert run_hook("stop", stop_payload(main)).returncode == 0
+    with ModelConfigManager() as m:
+        assert len(rows(m)) == 3
+        assert price_cache.cache_path(m) is not None and price_cache.cache_path(m).exists()  # type: ignore[union-attr]
+
+
+def test_subagent_stop_uses_the_hook_agent_type(project: Path) -> None:
+    main = write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", ts=NOW)])
+    sub = write(project / SESSION / "subagents" / "agent-def456.jsonl",
+                [assistant("msg_2", "req_2", sidechain=True, ts=NOW)])
+    payload = {"session_id": SESSION, "transcript_path": str(main), "cwd": CWD, "permission_mode": "default",
+               "hook_event_name": "SubagentStop", "stop_hook_active": False, "agent_id": "def456",
+               "agent_type": "Explore", "agent_transcript_path": str(sub), "last_assistant_message": "Found it."}
+    proc = run_hook("subagent-stop", payload)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    with ModelConfigManager() as m:
+        assert {r["request_id"]: r["agent_type"] for r in rows(m)} == {"msg_1:req_1": "main", "msg_2:req_2": "Explore"}
+
+
+@pytest.mark.parametrize("payload", ["{not json", "[]", json.dumps({"hook_event_name": "Stop"})])
+def test_failures_never_block(payload: str, isolated_env: Path) -> None:
+    proc = run_hook("stop", payload)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    log = (isolated_env / "claude-code-hooks.log").read_text()
+    assert "hook stop:" in log
+
+
+def test_missing_transcript_is_nothing_to_do(isolated_env: Path) -> None:
+    proc = run_hook("stop", {"transcript_path": "/nowhere/x.jsonl", "hook_event_name": "Stop"})
+    assert (proc.returncode, proc.stdout) == (0, "")
+
+
+def test_bad_config_does_not_block(isolated_env: Path) -> None:
+    (isolated_env / "config" / "cost-optimization.json").write_text("{broken")
+    proc = run_hook("pre-tool-use", agent_payload(AGENT_INPUT))
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert "ConfigError" in (isolated_env / "claude-code-hooks.log").read_text()
+
+
+def test_pre_tool_use_under_budget_allows_silently(isolated_env: Path) -> None:
+    proc = run_hook("pre-tool-use", agent_payload(AGENT_INPUT))
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+def test_pre_tool_use_denies_over_a_hard_budget(isolated_env: Path) -> None:
+    budget(isolated_env, 10, auto_downgrade=False)
+    spend(200_000)  # $15
+    proc = run_hook("pre-tool-use", agent_payload(AGENT_INPUT), main_cli=True)
+    assert proc.returncode == 0
+    out = json.loads(proc.stdout)["hookSpecificOutput"]
+    assert out["hookEventName"] == "PreToolUse" and out["permissionDecision"] == "deny"
+    assert out["permissionDecisionReason"].startswith("Daily budget $10.00 exceeded ($15.00 spent)")
+
+
+def test_pre_tool_use_downgrades_under_auto_downgrade(isolated_env: Path) -> None:
+    budget(isolated_env, 10, auto_downgrade=True)
+    spend(124_000)  # $9.30: critical (>= 90%)
+    proc = run_hook("pre-tool-use", agent_payload(AGENT_INPUT))
+    out = json.loads(proc.stdout)["hookSpecificOutput"]
+    assert out["permissionDecision"] == "allow"
+    assert out["updatedInput"] == {**AGENT_INPUT, "model": "haiku"}
+    assert "auto-downgrade: subagent model sonnet -> haiku" in out["permissionDecisionReason"]
+
+
+def test_other_tools_pass_through(isolated_env: Path) -> None:
+    budget(isolated_env, 10, auto_downgrade=False)
+    spend(200_000)
+    proc = run_hook("pre-tool-use", agent_payload({"command": "ls"}, tool_name="Bash"))
+    assert (proc.returncode, proc.stdout) == (0, "")
+
+
+def test_session_start_adds_one_line_of_status(isolated_env: Path) -> None:
+    budget(isolated_env, 10, auto_downgrade=True)
+    spend(40_000)  # $3
+    payload = {"session_id": SESSION, "transcript_path": "/x.jsonl", "cwd": CWD, "hook_event_name": "SessionStart",
+               "source": "startup", "model": "claude-sonnet-4-6"}
+    proc = run_hook("session-start", payload)
+    out = json.loads(proc.stdout)["hookSpecificOutput"]
+    assert out["hookEventName"] == "SessionStart"
+    text = out["additionalContext"]
+    assert "\n" not in text and text.startswith("model-config budgets: daily $3.00/$10.00 (30%)")
+
+
+# -- the budget gate, in process (the table of cases) --------------------------------------------
+
+
+def gate(tool_input: dict[str, Any]) -> dict[str, Any] | None:
+    out = io.StringIO()
+    hooks.run("pre-tool-use", ModelConfigManager, io.StringIO(json.dumps(agent_payload(tool_input))), out)
+    return json.loads(out.getvalue())["hookSpecificOutput"] if out.getvalue() else None
+
+
+@pytest.mark.parametrize(("spent_tokens", "requested", "expected"), [
+    (100_000, "opus", None),  # $7.50: warning, no action
+    (124_000, "opus", "sonnet"),  # critical: one tier down
+    (124_000, "haiku", None),  # already the cheapest
+    (140_000, "opus", "haiku"),  # exceeded: cheapest tier only
+    (140_000, None, "haiku"),  # no model asked: the agent's base tier, then down
+])
+def test_gate_table(isolated_env: Path, spent_tokens: int, requested: str | None, expected: str | None) -> None:
+    budget(isolated_env, 10, auto_downgrade=True)
+    spend(spent_tokens)
+    tool_input = {k: v for k, v in {**AGENT_INPUT, "model": requested}.items() if v is not None}
+    out = gate(tool_input)
+    if expected is None:
+        assert out is None
+    else:
+        assert out is not None and out["updatedInput"]["model"] == expected
+
+
+def test_gate_uses_the_agent_definition_model(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project_dir = isolated_env / "proj"
+    (project_dir / ".claude" / "agents").mkdir(parents=True)
+    (project_dir / ".claude" / "agents" / "code-reviewer.md").write_text(
+        "---\nname: code-reviewer\ndescription: Reviews diffs.\nmodel: opus\n---\nYou review code.\n")
+    monkeypatch.setenv("CLAUDE_PROJECT_DIR", str(project_dir))
+    budget(isolated_env, 10, auto_downgrade=True)
+    spend(124_000)
+    out = gate({k: v for k, v in AGENT_INPUT.items() if k != "model"})
+    assert out is not None and out["updatedInput"]["model"] == "sonnet"
+
+
+def test_scoped_project_budget_denies(isolated_env: Path) -> None:
+    budget(isolated_env, 1000, auto_downgrade=False,
+           **{"project:shop-api": {"daily": {"limit": 1, "auto_downgrade": False}}})
+    with ModelConfigManager() as m:
+        m.track_usage("main", "claude-opus-4-1", 0, 100_000, project_id="shop-api")
+    out = gate(AGENT_INPUT)
+    assert out is not None and out["permissionDecision"] == "deny"
+    assert "Daily budget for project:shop-api $1.00 exceeded" in out["permissionDecisionReason"]
+
+
+def test_price_cache_round_trip(project: Path) -> None:
+    write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", ts=NOW, u=usage(10, 10))])
+    with ModelConfigManager() as m:
+        hooks.run("stop", lambda: m, io.StringIO(json.dumps(stop_payload(project / f"{SESSION}.jsonl"))), io.StringIO())
+    with ModelConfigManager() as fresh:
+        assert price_cache.load(fresh) >= 1
+        cached = fresh.price_book.price("claude-sonnet-4-5-20250929", datetime.now(UTC), input_tokens=10,
+                                        output_tokens=10)
+    with ModelConfigManager() as reference:
+        assert cached == reference.price_book.price("claude-sonnet-4-5-20250929", datetime.now(UTC),
+                                                    input_tokens=10, output_tokens=10)
