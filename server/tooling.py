@@ -43,7 +43,8 @@ def tool_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 def make_tool(fn: Callable[..., Any], title: str, annotations: ToolAnnotations) -> Tool:
     """A tool whose input schema says `additionalProperties: false` and whose validation enforces it:
     a misspelt argument is an error the model can fix, not a default silently used."""
-    tool = Tool.from_function(tool_errors(fn), title=title, annotations=annotations)
+    description = inspect.cleandoc(fn.__doc__ or "")
+    tool = Tool.from_function(tool_errors(fn), title=title, description=description, annotations=annotations)
     loose = tool.fn_metadata.arg_model
     strict = type(loose.__name__, (loose,), {"model_config": {**loose.model_config, "extra": "forbid"}})
     tool.fn_metadata.arg_model = strict

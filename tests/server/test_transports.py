@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
@@ -34,38 +32,6 @@ INITIALIZE = {
     "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}},
 }
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-
-
-@pytest.fixture
-def start_http(tmp_path: Path, python: str, server_env: Callable[..., dict[str, str]]) -> Iterator[Callable[..., str]]:
-    """Start `python -m server --transport T --port 0`; returns the URL it announces on stderr."""
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(transport: str, *extra: str, **env: str) -> str:
-        log = tmp_path / f"server-{len(procs)}.log"
-        with log.open("wb") as err:
-            proc = subprocess.Popen(
-                [python, "-m", "server", "--transport", transport, "--port", "0", *extra],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-                env=server_env(**env),
-                cwd=tmp_path,
-            )
-        procs.append(proc)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            found = re.search(r"at (http://\S+) ", log.read_text())
-            if found:
-                return found.group(1)
-            assert proc.poll() is None, log.read_text()
-            time.sleep(0.05)
-        raise AssertionError(f"server did not start: {log.read_text()}")
-
-    yield start
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def stdio(python: str, env: dict[str, str], cwd: Path) -> StdioServerParameters:
