@@ -71,8 +71,9 @@ def merged(settings: dict[str, Any], base: str, extra: list[str] | None = None) 
                 continue
             kept = []
             for h in group["hooks"]:
-                match = _OURS.search(h.get("command", "")) if isinstance(h, dict) else None
-                if match and match.group(2) == sub:
+                command = h.get("command", "") if isinstance(h, dict) else ""
+                match = _OURS.search(command) if isinstance(command, str) else None
+                if (match and match.group(2) == sub) or command == wanted["command"]:
                     if not placed:
                         kept.append(wanted)
                         placed = True

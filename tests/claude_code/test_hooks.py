@@ -52,12 +52,12 @@ def agent_payload(tool_input: dict[str, Any], tool_name: str = "Agent") -> dict[
             "tool_input": tool_input, "tool_use_id": "toolu_01ABC"}
 
 
-AGENT_INPUT = {"description": "Review the diff", "prompt": "Review the staged changes", "subagent_type": "code-reviewer",
-               "model": "sonnet"}
+AGENT_INPUT = {"description": "Review the diff", "prompt": "Review the staged changes",
+               "subagent_type": "code-reviewer", "model": "sonnet"}
 
 
 def test_stop_imports_the_session_and_its_subagents(project: Path) -> None:
-    main = write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", ts=NOW), assistant("msg_1", "req_1", ts=NOW)])
+    main = write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", ts=NOW)] * 2)
     write(project / SESSION / "subagents" / "agent-a1.jsonl", [assistant("msg_2", "req_2", sidechain=True, ts=NOW)])
     write(project / "other-session.jsonl", [assistant("msg_9", "req_9", ts=NOW)])  # not this session
     proc = run_hook("stop", stop_payload(main))

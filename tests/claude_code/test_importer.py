@@ -13,7 +13,7 @@ from core import ModelConfigManager
 from core.claude_code.discovery import config_dirs, session_files, transcript_files
 from core.claude_code.importer import import_claude_code
 
-from .conftest import CWD, SESSION, assistant, rows, user_line, usage, write
+from .conftest import CWD, SESSION, assistant, rows, usage, user_line, write
 
 
 def test_one_line_per_content_block_counts_once(project: Path, manager: ModelConfigManager) -> None:
