@@ -52,8 +52,11 @@ class CorpusStats:
 class Corpus:
     """Writes a Claude Code config dir (`<root>/projects/...`) with generated sessions."""
 
-    def __init__(self, root: Path, seed: int = 7, *, payload_bytes: int = 600, days: int = 12) -> None:
+    def __init__(self, root: Path, seed: int = 7, *, payload_bytes: int = 600, days: int = 12,
+                 long_context: float = 0.02, web_search: bool = True) -> None:
         self.root = root
+        self.long_context = long_context
+        self.web_search = web_search
         self.rng = random.Random(seed)
         self.payload_bytes = payload_bytes
         self.days = days
@@ -100,7 +103,8 @@ class Corpus:
             "cache_creation": {"ephemeral_5m_input_tokens": write - one_hour, "ephemeral_1h_input_tokens": one_hour},
             "output_tokens": rng.randint(1, 2_500),
             "service_tier": "standard",
-            "server_tool_use": {"web_search_requests": rng.choice([0] * 30 + [1, 2]), "web_fetch_requests": 0},
+            "server_tool_use": {"web_search_requests": rng.choice([0] * 30 + [1, 2]) if self.web_search else 0,
+                                "web_fetch_requests": 0},
         }
         if model == "claude-opus-4-6" and rng.random() < 0.25:
             usage["speed"] = "fast"
@@ -190,7 +194,7 @@ class Corpus:
             ts += timedelta(seconds=rng.randint(5, 400))
             here = cwd if rng.random() < 0.9 else cwd + "/src"
             self._user(path, session, here, ts)
-            main_lines += self._request(path, session, here, ts, big=rng.random() < 0.02)
+            main_lines += self._request(path, session, here, ts, big=rng.random() < self.long_context)
             if rng.random() < 0.05:
                 self._noise(path, session, here, ts)
             if rng.random() < 0.01:
@@ -227,7 +231,15 @@ class Corpus:
         for _ in range(rng.randint(2, 12)):
             ts += timedelta(seconds=rng.randint(2, 60))
             self._user(sub, session, cwd, ts, sidechain=True)
-            self._request(sub, session, cwd, ts, sidechain=True, agent_id=agent_id, model=model)
+            lines = self._request(sub, session, cwd, ts, sidechain=True, agent_id=agent_id, model=model)
+            if rng.random() < 0.3:
+                # Older builds also echo a subagent's messages into the main transcript as progress lines.
+                main = folder / f"{session}.jsonl"
+                self._append(main, {"type": "progress", "data": {"type": "agent_progress", "agentId": agent_id,
+                                                                 "message": lines[-1]},
+                                    "toolUseID": self._id("toolu_"), "parentToolUseID": self._id("toolu_"),
+                                    "sessionId": session, "cwd": cwd, "uuid": self._uuid(),
+                                    "timestamp": lines[-1]["timestamp"]})
         return ts
 
     def resume(self, original: Path) -> Path:
@@ -263,8 +275,8 @@ class Corpus:
 
 
 def build(root: Path, *, sessions: int, requests: int, seed: int = 7, payload_bytes: int = 600,
-          resumes: float = 0.1) -> CorpusStats:
-    corpus = Corpus(root, seed, payload_bytes=payload_bytes)
+          resumes: float = 0.1, long_context: float = 0.02, web_search: bool = True) -> CorpusStats:
+    corpus = Corpus(root, seed, payload_bytes=payload_bytes, long_context=long_context, web_search=web_search)
     mains = []
     for _ in range(sessions):
         mains.append(corpus.session(corpus.rng.randint(max(1, requests // 2), requests * 3 // 2)))
