@@ -218,6 +218,9 @@ def search_dirs(config_dir: str | os.PathLike[str] | None = None) -> list[Path]:
     """Directories searched for the config files, lowest precedence first."""
     explicit = config_dir or os.environ.get("MODEL_CONFIG_DIR")
     if explicit:
+        if not Path(explicit).is_dir():
+            origin = "config_dir" if config_dir else "MODEL_CONFIG_DIR"
+            raise ConfigError(str(explicit), "", f"configuration directory ({origin}) does not exist")
         return [Path(explicit)]
     return [user_config_dir(), project_dir() / ".claude" / "config"]
 
@@ -294,8 +297,15 @@ def _validate(kind: type[Any], raw: dict[str, Any], paths: list[Path]) -> Any:
                     break
             except ConfigError:
                 continue
-        value = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else ""
+        value = f" (got {_shown(err['input'])})" if "input" in err and not isinstance(err["input"], dict) else ""
         raise ConfigError(str(path), key, f"{err['msg']}{value}") from None
+
+
+def _shown(value: Any) -> str:
+    try:
+        return json.dumps(value)
+    except TypeError:
+        return str(value)
 
 
 def _has_key(data: Any, loc: tuple[Any, ...]) -> bool:

@@ -103,3 +103,15 @@ def test_price_overrides_reach_the_ledger(tmp_path: Path) -> None:
     assert m.track_usage("a", "claude-opus-5", 1_000_000, 1_000_000).total_cost == Decimal(24)
     rec = m.track_usage("a", "acme-1", 1_000_000, 1_000_000)
     assert rec.priced and rec.total_cost == Decimal(3)
+
+
+def test_missing_explicit_config_dir_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope")
+
+
+def test_error_shows_the_bad_value_as_written(tmp_path: Path) -> None:
+    (tmp_path / "cost-optimization.json").write_text('{"budget_limits": {"daily": {"limit": -5}}}')
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path)
+    assert "(got -5)" in str(err.value)
