@@ -44,22 +44,25 @@ def config_dirs(env: Mapping[str, str] | None = None) -> list[Path]:
 
 
 def transcript_files(roots: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Every `.jsonl` under the roots (a config dir, a projects dir, a project folder or a file), sorted."""
-    found: dict[str, Path] = {}
+    """Every `.jsonl` under the roots (a config dir, a projects dir, a project folder or a file), sorted.
+
+    Paths are canonical (symlinks resolved once per root), so a file reached through two roots, or
+    named by a hook, is one file with one import state.
+    """
+    found: set[str] = set()
     for root in roots:
-        path = Path(root).expanduser()
+        path = Path(os.path.realpath(Path(root).expanduser()))
         if path.is_file():
-            found.setdefault(os.path.realpath(path), path.absolute())
+            found.add(str(path))
             continue
         if (path / "projects").is_dir():
             path = path / "projects"
-        for file in _walk(path):
-            found.setdefault(os.path.realpath(file), file)
+        found.update(_walk(str(path)))
     # ccusage reads files in path order and keeps the first of equal copies: read in the same order.
-    return sorted(found.values(), key=str)
+    return [Path(p) for p in sorted(found)]
 
 
-def _walk(root: Path) -> Iterable[Path]:
+def _walk(root: str) -> Iterable[str]:
     try:
         entries = list(os.scandir(root))
     except OSError:
@@ -67,9 +70,9 @@ def _walk(root: Path) -> Iterable[Path]:
     for entry in entries:
         try:
             if entry.is_dir():
-                yield from _walk(Path(entry.path))
+                yield from _walk(entry.path)
             elif entry.name.endswith(".jsonl") and entry.is_file():
-                yield Path(entry.path).absolute()
+                yield entry.path
         except OSError:
             continue
 

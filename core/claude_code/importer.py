@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from ..errors import InvalidUsage, LedgerError
-from ..usage import validate_usage
+from ..usage import UsageInput
 from ..windows import local_midnight, to_us
 from . import discovery
 from .transcript import (
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
 SOURCE = "claude-code"
 HEAD_BYTES = 4096
 CHUNK = 5000
+KEEP_IN_MEMORY = 40_000  # copies kept in memory for dedupe (~1 KB each)
 PROGRESS_EVERY_LINES = 20_000
 
 
@@ -128,17 +128,21 @@ class _Run:
         self.ledger = manager.ledger
         self.tracker = manager.cost_tracker
         self.summary = summary
-        self.agent_types = {os.path.realpath(k): v for k, v in agent_types.items()}
+        self.agent_types = {os.path.realpath(k): v for k, v in agent_types.items()}  # canonical, as discovery
         self.since_us = to_us(local_midnight(since, manager.settings.zone)) if since else None
         self.now_us = time.time_ns() // 1000
-        # Copies kept so far (this run's and the stored ones looked up), by key and by message id.
+        # Copies kept so far (this run's and the stored ones looked up), by key and by message id. Bounded:
+        # beyond KEEP_IN_MEMORY the oldest stored ones are dropped, remembered only by the hash of their
+        # message id (`evicted`), so a later copy of them is looked up in the ledger.
         self.kept: dict[str, Kept] = {}
-        self.by_message: dict[str, list[str]] = {}
-        self.looked_up: set[str] = set()
+        self.by_message: dict[str, str | list[str]] = {}
+        self.loaded: set[int] = set()  # message ids whose stored copies are in `kept`
+        self.evicted: set[int] = set()
         # A fresh ledger holds nothing to compare with: skip the per-message lookups.
         self.check_ledger = self.ledger.totals("*").ops > 0
         self.pending: dict[str, UsageLine] = {}  # key -> copy to insert
-        self.replacing: dict[str, UsageLine] = {}  # stored record id -> copy that supersedes it
+        self.replacing: dict[str, UsageLine] = {}  # request id of a stored record -> copy that supersedes it
+        self.known_models: dict[str, bool] = {}
         self.unknown: Counter[str] = Counter()
         self.states_to_save: list[dict[str, Any]] = []
 
@@ -199,7 +203,7 @@ class _Run:
     def _read_file(self, path: Path, st: os.stat_result, start: int, state: dict[str, Any] | None,
                    progress: Callable[[ImportProgress], None] | None, n: int, n_files: int, done: int,
                    total: int) -> dict[str, Any] | None:
-        info = discovery.describe(path, self.agent_types.get(os.path.realpath(path)))
+        info = discovery.describe(path, self.agent_types.get(str(path)) if self.agent_types else None)
         projects: dict[str | None, str | None] = {}
         last_project: list[str | None] = [None]
 
@@ -258,11 +262,10 @@ class _Run:
     # -- dedupe --------------------------------------------------------------------------
 
     def offer(self, line: UsageLine) -> None:
-        if self.check_ledger:
-            self._look_up(line)
+        self._look_up(line)
         old = self.kept.get(line.key)
         if old is None and line.message_id is not None:
-            for key in self.by_message.get(line.message_id, ()):
+            for key in self._message_keys(line.message_id):
                 candidate = self.kept[key]
                 if is_replay(line, candidate):
                     old = candidate
@@ -274,114 +277,140 @@ class _Run:
         if old.foreign or not better(line, old):
             self.summary.duplicates_skipped += 1
             return
-        new = Kept.of(line)
-        if old.record_id is None:
-            # Still waiting to be written (or replacing a stored record): swap the copy.
+        if not old.stored:
+            # Still waiting to be written (itself new, or replacing a stored record): swap the copy.
             self.summary.duplicates_skipped += 1
-            self.pending.pop(old.key, None)
-            replaced_record = next((rid for rid, ln in self.replacing.items() if ln.key == old.key), None)
-            if replaced_record is not None:
-                self.replacing[replaced_record] = line
-                new.record_id = None
-            else:
+            if self.pending.pop(old.key, None) is not None:
                 self.pending[line.key] = line
+            else:
+                target = next(k for k, ln in self.replacing.items() if ln.key == old.key)
+                self.replacing[target] = line
         else:
             self.summary.superseded += 1
-            self.replacing[old.record_id] = line
+            self.replacing[old.key] = line
         self._forget(old)
-        self._keep(new)
+        self._keep(Kept.of(line))
+
+    def _message_keys(self, message_id: str) -> list[str]:
+        keys = self.by_message.get(message_id)
+        if keys is None:
+            return []
+        return [keys] if isinstance(keys, str) else keys
 
     def _keep(self, kept: Kept) -> None:
         self.kept[kept.key] = kept
-        if kept.message_id is not None:
-            self.by_message.setdefault(kept.message_id, []).append(kept.key)
+        mid = kept.message_id
+        if mid is not None:
+            keys = self.by_message.get(mid)
+            if keys is None:
+                self.by_message[mid] = kept.key  # most messages have one key: no list
+            elif isinstance(keys, str):
+                self.by_message[mid] = [keys, kept.key]
+            else:
+                keys.append(kept.key)
 
     def _forget(self, kept: Kept) -> None:
         self.kept.pop(kept.key, None)
-        if kept.message_id is not None:
-            keys = self.by_message.get(kept.message_id, [])
-            if kept.key in keys:
+        mid = kept.message_id
+        if mid is not None:
+            keys = self.by_message.get(mid)
+            if keys == kept.key:
+                del self.by_message[mid]
+            elif isinstance(keys, list) and kept.key in keys:
                 keys.remove(kept.key)
 
     def _look_up(self, line: UsageLine) -> None:
+        """Bring the stored copies of this line's request into memory, when there may be some.
+
+        That is when the ledger held anything before this run, or when this run wrote and then
+        evicted (to bound memory) a copy with the same message id.
+        """
         prefix = line.message_id if line.message_id is not None else line.key
-        if prefix in self.looked_up:
+        h = hash(prefix)
+        if not (self.check_ledger or h in self.evicted) or h in self.loaded:
             return
-        self.looked_up.add(prefix)
-        rows = self.ledger.rows_by_request_prefix([prefix])[prefix]
-        for row in rows:
+        self.loaded.add(h)
+        for row in self.ledger.rows_by_request_prefix([prefix])[prefix]:
             key = row["request_id"]
-            if key in self.kept or (key != prefix and not key.startswith(prefix + ":")):
+            if key in self.kept or message_id_of(key) != line.message_id:
                 continue
             if line.message_id is None and key != prefix:
                 continue
-            if message_id_of(key) != line.message_id:
-                continue
             self._keep(Kept.from_row(row, SOURCE))
+
+    def _evict(self) -> None:
+        """Drop the oldest stored copies from memory; a later copy of them is looked up in the ledger."""
+        if len(self.kept) <= KEEP_IN_MEMORY:
+            return
+        excess = len(self.kept) - KEEP_IN_MEMORY // 2
+        for key in [k for k, v in self.kept.items() if v.stored][:excess]:
+            kept = self.kept[key]
+            self._forget(kept)
+            h = hash(kept.message_id if kept.message_id is not None else kept.key)
+            self.evicted.add(h)
+            self.loaded.discard(h)
 
     # -- writes --------------------------------------------------------------------------
 
     def flush(self) -> None:
-        rows = []
+        usages = [self._usage(line) for line in self.pending.values()]
+        new, duplicates = self.tracker.track_many(usages, source=SOURCE, chunk=CHUNK)
+        self.summary.new_records += new
+        self.summary.duplicates_skipped += duplicates  # another process wrote them first
         for line in self.pending.values():
-            row = self._row(line)
-            if row is not None:
-                rows.append(row)
-        written = 0
-        for i in range(0, len(rows), CHUNK):
-            written += self.ledger.insert_many(rows[i:i + CHUNK])
-        self.summary.new_records += written
-        self.summary.duplicates_skipped += len(rows) - written  # another process wrote them first
-        for row in rows:
-            kept = self.kept.get(row["request_id"])
-            if kept is not None and kept.record_id is None:
-                kept.record_id = row["record_id"]
-            if not row["priced"]:
-                self.unknown[row["model"]] += 1
-        for old_record_id, line in self.replacing.items():
-            row = self._row(line)
-            if row is None:
-                continue
-            try:
-                self.ledger.supersede(old_record_id, row)
-            except LedgerError:
-                # The old record is gone (pruned, or replaced by another process): write the copy anew.
-                stored, created = self.ledger.insert(row)
-                if created:
-                    self.summary.superseded -= 1
-                    self.summary.new_records += 1
-                else:
-                    row = stored
             kept = self.kept.get(line.key)
             if kept is not None:
-                kept.record_id = row["record_id"]
+                kept.stored = True
+            known = self.known_models.get(line.model)
+            if known is None:
+                known = self.known_models[line.model] = self.manager.price_book.is_known(line.model)
+            if not known:
+                self.unknown[line.model] += 1
+        if self.replacing:
+            pairs = []
+            for old_key, line in self.replacing.items():
+                pairs.append((old_key, self.tracker.build_row(self._usage(line), source=SOURCE)))
+                kept = self.kept.get(line.key)
+                if kept is not None:
+                    kept.stored = True
+            _, fresh = self.ledger.replace_requests(pairs)
+            # An old record already gone (pruned, or replaced by another process): the copy is new.
+            self.summary.superseded -= fresh
+            self.summary.new_records += fresh
         self.pending = {}
         self.replacing = {}
         self.ledger.save_import_states(self.states_to_save)
         self.states_to_save = []
         self.summary.unknown_models = dict(sorted(self.unknown.items()))
+        self._evict()
 
-    def _row(self, line: UsageLine) -> dict[str, Any] | None:
-        try:
-            usage = validate_usage({
-                "agent_type": line.agent_type,
-                "model_type": line.model,
-                "input_tokens": line.input_tokens,
-                "output_tokens": line.output_tokens,
-                "project_id": line.project_id,
-                "session_id": line.session_id,
-                "cache_creation_input_tokens": line.cache_write_tokens,
-                "cache_creation_1h_input_tokens": line.cache_write_1h_tokens,
-                "cache_read_input_tokens": line.cache_read_tokens,
-                "web_search_requests": line.web_search_requests,
-                "request_id": line.key,
-                "timestamp": line.timestamp,
-                "fast_mode": line.fast,
-            })
-        except InvalidUsage:
-            self.summary.malformed_lines += 1
-            return None
-        return self.tracker.build_row(usage, source=SOURCE)
+    def _usage(self, line: UsageLine) -> UsageInput:
+        """The usage of a line, built without validating again: `parse_line` checked every bound UsageInput
+        checks (this is the import's hot path), and the ledger's CHECK constraints remain."""
+        if line.project_id is not None and not _valid_id(line.project_id):
+            line.project_id = None
+        return UsageInput.model_construct(
+            agent_type=line.agent_type,
+            model_type=line.model,
+            input_tokens=line.input_tokens,
+            output_tokens=line.output_tokens,
+            project_id=line.project_id,
+            session_id=line.session_id,
+            task_description=None,
+            cache_creation_input_tokens=line.cache_write_tokens,
+            cache_creation_5m_input_tokens=line.cache_write_tokens - line.cache_write_1h_tokens,
+            cache_creation_1h_input_tokens=line.cache_write_1h_tokens,
+            cache_read_input_tokens=line.cache_read_tokens,
+            web_search_requests=line.web_search_requests,
+            request_id=line.key,
+            timestamp=line.timestamp,
+            batch=False,
+            fast_mode=line.fast,
+        )
+
+
+def _valid_id(value: str) -> bool:
+    return 0 < len(value) <= 512 and value.isprintable() and value == value.strip()
 
 
 def _complete_tail(raw: bytes) -> bool:

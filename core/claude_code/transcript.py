@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ MAX_ID = 512
 MAX_NAME = 200
 FUTURE_SLACK = timedelta(minutes=5)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_decode = json.JSONDecoder().decode
 _ANTHROPIC_ID = re.compile(r"msg_[A-Za-z0-9_-]{1,64}")
 
 
@@ -91,7 +93,7 @@ class Kept:
     cache_write_1h_tokens: int
     fast: bool
     web_search_requests: int
-    record_id: str | None = None  # stored record; None while the copy waits to be written
+    stored: bool = False  # in the ledger (else waiting to be written)
     foreign: bool = False  # recorded by another source (track_usage): never replaced
 
     @classmethod
@@ -106,7 +108,7 @@ class Kept:
         total = row["input_tokens"] + row["output_tokens"] + row["cache_write_tokens"] + row["cache_read_tokens"]
         return cls(key, message_id_of(key), row["session_id"], row["ts_us"], total, row["agent_type"] != MAIN_AGENT,
                    row["agent_type"], row["project_id"], row["model"], row["cache_write_1h_tokens"], bool(row["fast"]),
-                   row["web_search_requests"], record_id=row["record_id"], foreign=row["source"] != source)
+                   row["web_search_requests"], stored=True, foreign=row["source"] != source)
 
 
 def message_id_of(key: str) -> str | None:
@@ -163,8 +165,8 @@ class FileContext:
 def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
     """Read one complete transcript line (bytes, newline optional)."""
     try:
-        obj = json.loads(raw)
-    except ValueError:
+        obj = _decode(raw.decode())
+    except ValueError:  # includes UnicodeDecodeError
         return MALFORMED
     if not isinstance(obj, dict):
         return MALFORMED
@@ -205,7 +207,7 @@ def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
     if len(key) > MAX_ID:
         key = "line:" + hashlib.sha1(key.encode()).hexdigest()
         message_id = None
-    session_id = _text(entry.get("sessionId"), MAX_ID) or ctx.session_id
+    session_id = sys.intern(_text(entry.get("sessionId"), MAX_ID) or ctx.session_id)
     sidechain = entry.get("isSidechain") is True or ctx.agent_type is not None
     if ctx.agent_type is not None:
         agent_type = ctx.agent_type
@@ -220,7 +222,7 @@ def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
         message_id=message_id,
         session_id=session_id,
         ts_us=ts_us,
-        model=_text(model, MAX_NAME) or "unknown",
+        model=sys.intern(_text(model, MAX_NAME) or "unknown"),
         input_tokens=counts[0],
         output_tokens=counts[1],
         cache_write_tokens=counts[2],

@@ -286,3 +286,24 @@ def test_cwd_of_lines_without_one(project: Path, manager: ModelConfigManager) ->
     write(project / f"{SESSION}.jsonl", [first, second])
     import_claude_code(manager)
     assert {r["project_id"] for r in rows(manager)} == {"shop-api"}
+
+
+def test_bounded_memory_gives_the_same_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With tiny chunks and a tiny in-memory window, copies far apart are still found (in the ledger)."""
+    from claude_code_corpus import build
+
+    from core.claude_code import importer
+
+    from .conftest import ledger_snapshot
+
+    root = tmp_path / "data"
+    build(root, sessions=12, requests=12, seed=4)
+    with ModelConfigManager(db_path=str(tmp_path / "a.db")) as roomy:
+        import_claude_code(roomy, [str(root)])
+        expected = ledger_snapshot(roomy)
+    monkeypatch.setattr(importer, "CHUNK", 7)
+    monkeypatch.setattr(importer, "KEEP_IN_MEMORY", 10)
+    with ModelConfigManager(db_path=str(tmp_path / "b.db")) as tight:
+        s = import_claude_code(tight, [str(root)])
+        assert ledger_snapshot(tight) == expected
+        assert s.new_records == len(expected)
