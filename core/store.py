@@ -782,6 +782,19 @@ class Ledger:
                 [[s.get(c) for c in columns] for s in states],
             )
 
+    def replace_requests(self, replacements: Sequence[tuple[str, dict[str, Any]]]) -> tuple[int, int]:
+        """Supersede many records at once: each (old request_id, new row) deletes the old record and inserts
+        the row, in one transaction (rollups follow by trigger). Returns (replaced, inserted without an old
+        record to replace)."""
+        replaced = inserted = 0
+        with self.write() as conn:
+            for old_request_id, row in replacements:
+                gone = conn.execute("DELETE FROM usage WHERE request_id = ?", (old_request_id,)).rowcount
+                added = conn.execute(self._INSERT, [row.get(c) for c in USAGE_COLUMNS]).rowcount
+                replaced += 1 if gone and added else 0
+                inserted += 1 if added and not gone else 0
+        return replaced, inserted
+
     def rows_by_request_prefix(self, prefixes: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """Rows whose request_id starts with each prefix (a range scan of the unique index per prefix)."""
         out: dict[str, list[dict[str, Any]]] = {}
