@@ -79,12 +79,12 @@ def register_resources(mcp: MCPServer[Any], state: ServerState) -> None:
         "costs://history/{days}",
         title="Usage in a window",
         mime_type=JSON,
-        description="Usage records of the last N local calendar days (1 to 366), newest first, "
-        "at most 100; total_records says how many there are (use the get_usage_records tool to page).",
+        description=f"Usage records of the last N local calendar days (1 to 366), newest first, at most "
+        f"{RECENT_RECORDS}; total_records says how many there are (the get_usage_records tool pages through them).",
     )
     def window_history(days: str) -> str:
         n = whole_days(days)
-        return read(lambda m: record_page(m, n, limit=100))
+        return read(lambda m: record_page(m, n, limit=RECENT_RECORDS))
 
     @mcp.resource(
         "costs://daily/{days}",

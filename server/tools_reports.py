@@ -77,7 +77,7 @@ def get_usage_records(
     project_id: ProjectId = None,
     session_id: SessionId = None,
     model: ModelFilter = None,
-    limit: Limit = 20,
+    limit: Annotated[int, Field(ge=1, le=50, description="Page size (1 to 50)")] = 20,
     offset: Offset = 0,
 ) -> RecordPage:
     """Individual usage records, newest first, one page at a time.
