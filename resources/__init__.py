@@ -34,8 +34,8 @@ def register_resources(mcp: MCPServer[Any], state: ServerState) -> None:
     from mcp.types import INVALID_PARAMS
 
     def read(view: Callable[[ModelConfigManager], BaseModel]) -> str:
-        state.refresh()
         try:
+            state.refresh()
             return view(state.manager).model_dump_json()
         except ModelConfigError as exc:
             raise ResourceError(str(exc)) from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -13,7 +12,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from core.budgets import BudgetReport
-from core.models import BudgetStatus, ModelRecommendation, Tier
+from core.models import BudgetStatus, CostRecord, ModelRecommendation, Tier
 from core.selector import MAX_ESTIMATED_TOKENS
 from core.usage import MAX_NAME
 from resources.views import ModelCatalogue, model_catalogue
@@ -105,27 +104,24 @@ async def track_usage(
     this call pushed spending across for the first time in its window.
     """
     app = app_of(ctx)
-    record = await anyio.to_thread.run_sync(
-        functools.partial(
-            app.state.manager.track_usage,
-            agent_type,
-            model_type,
-            input_tokens,
-            output_tokens,
-            project_id,
-            session_id,
-            task_description,
-            cache_creation_input_tokens=cache_creation_input_tokens,
-            cache_creation_5m_input_tokens=cache_creation_5m_input_tokens,
-            cache_creation_1h_input_tokens=cache_creation_1h_input_tokens,
-            cache_read_input_tokens=cache_read_input_tokens,
-            web_search_requests=web_search_requests,
-            request_id=request_id,
-            timestamp=timestamp,
-            batch=batch,
-            fast_mode=fast_mode,
-        )
+    usage = dict(
+        cache_creation_input_tokens=cache_creation_input_tokens,
+        cache_creation_5m_input_tokens=cache_creation_5m_input_tokens,
+        cache_creation_1h_input_tokens=cache_creation_1h_input_tokens,
+        cache_read_input_tokens=cache_read_input_tokens,
+        web_search_requests=web_search_requests,
+        request_id=request_id,
+        timestamp=timestamp,
+        batch=batch,
+        fast_mode=fast_mode,
     )
+
+    def record_it() -> CostRecord:  # in a worker thread: the first call also opens the ledger
+        return app.state.manager.track_usage(
+            agent_type, model_type, input_tokens, output_tokens, project_id, session_id, task_description, **usage
+        )
+
+    record = await anyio.to_thread.run_sync(record_it)
     if not record.duplicate:
         await app.subscriptions.records_changed(ctx)
     return TrackUsageResult(recorded=not record.duplicate, summary=usage_line(record), record=record)

@@ -88,6 +88,13 @@ async def test_bad_template_values_are_invalid_params(client: Client, uri: str) 
     assert caught.value.error.code == INVALID_PARAMS
 
 
+async def test_a_bad_config_file_is_named_in_the_error(client: Client, write_config: Callable[..., Path]) -> None:
+    path = write_config({"timezone": "Mars/Olympus"})
+    with pytest.raises(MCPError, match="unknown IANA time zone") as caught:
+        await client.read_resource("budget://report")
+    assert str(path) in caught.value.error.message
+
+
 async def test_unknown_resource(client: Client) -> None:
     with pytest.raises(MCPError, match="Unknown resource"):
         await client.read_resource("nothing://here")

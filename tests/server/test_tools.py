@@ -206,6 +206,16 @@ async def test_check_budget_and_report(
     assert report["total_spending_all_time"] == 0.009
 
 
+async def test_a_bad_config_file_is_reported_and_can_be_fixed_without_a_restart(
+    client: Client, ok: Callable[..., Any], fails: Callable[..., Any], write_config: Callable[..., Path]
+) -> None:
+    path = write_config({"budget_limits": {"daily": {"limit": -5}}})
+    message = await fails(client, "check_budget")
+    assert str(path) in message and "budget_limits.daily.limit" in message
+    write_config({"budget_limits": {"daily": {"limit": 5}}})
+    assert (await ok(client, "check_budget"))["budget_limit"] == 5
+
+
 # -- reports ------------------------------------------------------------------------------------
 
 
