@@ -217,7 +217,7 @@ def main() -> None:
     parser.add_argument("--skip-hook", action="store_true")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
-    root, stats = corpus("corpus-100k", sessions=args.sessions, requests=40, payload=330)
+    root, stats = corpus("corpus-100k", sessions=args.sessions, requests=40, payload=230)
     bench_import(root, stats, args.runs)
     if not args.skip_hook:
         print()

@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -143,6 +145,12 @@ class _Run:
         self.pending: dict[str, UsageLine] = {}  # key -> copy to insert
         self.replacing: dict[str, UsageLine] = {}  # request id of a stored record -> copy that supersedes it
         self.known_models: dict[str, bool] = {}
+        self.duplicates = 0  # counted here in the hot path, added to the summary at each flush
+        self.superseded = 0
+        # Records are written by a thread of their own while the next files are parsed (SQLite works
+        # without the GIL). Anything that reads the ledger waits for it first.
+        self.writer = _Writer()
+        self.written = (0, 0, 0)  # (new records, duplicates, superseded that were new), set by the writer
         self.unknown: Counter[str] = Counter()
         self.states_to_save: list[dict[str, Any]] = []
 
@@ -182,7 +190,7 @@ class _Run:
                 self.flush()
             if progress is not None:
                 progress(ImportProgress(n + 1, len(plan), done, total))
-        self.flush()
+        self.finish()
         if self.summary.new_records or self.summary.superseded:
             # Budget alerts crossed by what was imported are recorded once, as track_usage does.
             self.manager.budget_manager.check_all(forecast=False)
@@ -218,39 +226,50 @@ class _Run:
 
         ctx = FileContext(session_id=info.session_id, agent_type=info.agent_type, project_of=project_of,
                           agent_type_of=info.subagent_type, now_us=self.now_us)
-        summary = self.summary
         pos = start
         lines = state["lines"] if state is not None and start else 0
+        read = malformed = synthetic = usage_lines = before_since = 0
         partial = False
+        since_us = self.since_us
+        offer = self.offer
+        next_progress = PROGRESS_EVERY_LINES
         with path.open("rb") as handle:
             handle.seek(start)
             for raw in handle:
-                if not raw.endswith(b"\n") and not _complete_tail(raw):
+                if raw[-1:] != b"\n" and not _complete_tail(raw):
                     break  # still being written: read it next time
                 pos += len(raw)
-                stripped = raw.strip()
-                if not stripped:
-                    continue
-                lines += 1
-                summary.lines += 1
-                if progress is not None and summary.lines % PROGRESS_EVERY_LINES == 0:
-                    progress(ImportProgress(n, n_files, done + pos - start, total))
-                if USAGE_MARKER not in raw:
-                    if stripped[:1] != b"{" or stripped[-1:] != b"}":
-                        summary.malformed_lines += 1
-                    continue
-                entry = parse_line(stripped, ctx)
-                if isinstance(entry, UsageLine):
-                    if self.since_us is not None and entry.ts_us < self.since_us:
-                        summary.skipped_before_since += 1
-                        partial = True
+                if USAGE_MARKER in raw:
+                    read += 1
+                    entry = parse_line(raw, ctx)
+                    if type(entry) is UsageLine:
+                        if since_us is not None and entry.ts_us < since_us:
+                            before_since += 1
+                            partial = True
+                            continue
+                        usage_lines += 1
+                        offer(entry)
+                    elif entry is MALFORMED:
+                        malformed += 1
+                    elif entry is SYNTHETIC:
+                        synthetic += 1
+                else:
+                    stripped = raw.strip()
+                    if not stripped:
                         continue
-                    summary.usage_lines += 1
-                    self.offer(entry)
-                elif entry is MALFORMED:
-                    summary.malformed_lines += 1
-                elif entry is SYNTHETIC:
-                    summary.synthetic_lines += 1
+                    read += 1
+                    if stripped[:1] != b"{" or stripped[-1:] != b"}":
+                        malformed += 1
+                if progress is not None and read >= next_progress:
+                    next_progress += PROGRESS_EVERY_LINES
+                    progress(ImportProgress(n, n_files, done + pos - start, total))
+        lines += read
+        summary = self.summary
+        summary.lines += read
+        summary.malformed_lines += malformed
+        summary.synthetic_lines += synthetic
+        summary.usage_lines += usage_lines
+        summary.skipped_before_since += before_since
         if partial:
             return None  # lines were left out on purpose: read the file again next time
         head = state["head_hash"] if state is not None and start and _head_length(state["head_hash"]) >= min(
@@ -275,18 +294,18 @@ class _Run:
             self._keep(Kept.of(line))
             return
         if old.foreign or not better(line, old):
-            self.summary.duplicates_skipped += 1
+            self.duplicates += 1
             return
         if not old.stored:
             # Still waiting to be written (itself new, or replacing a stored record): swap the copy.
-            self.summary.duplicates_skipped += 1
+            self.duplicates += 1
             if self.pending.pop(old.key, None) is not None:
                 self.pending[line.key] = line
             else:
                 target = next(k for k, ln in self.replacing.items() if ln.key == old.key)
                 self.replacing[target] = line
         else:
-            self.summary.superseded += 1
+            self.superseded += 1
             self.replacing[old.key] = line
         self._forget(old)
         self._keep(Kept.of(line))
@@ -329,6 +348,7 @@ class _Run:
         h = hash(prefix)
         if not (self.check_ledger or h in self.evicted) or h in self.loaded:
             return
+        self.writer.drain()
         self.loaded.add(h)
         for row in self.ledger.rows_by_request_prefix([prefix])[prefix]:
             key = row["request_id"]
@@ -353,43 +373,57 @@ class _Run:
     # -- writes --------------------------------------------------------------------------
 
     def flush(self) -> None:
+        """Hand what was decided to the writer thread; files' states are saved after their records."""
         usages = [self._usage(line) for line in self.pending.values()]
-        new, duplicates = self.tracker.track_many(usages, source=SOURCE, chunk=CHUNK)
-        self.summary.new_records += new
-        self.summary.duplicates_skipped += duplicates  # another process wrote them first
-        for line in self.pending.values():
+        replacements = [(old_key, self._usage(line)) for old_key, line in self.replacing.items()]
+        for line in [*self.pending.values(), *self.replacing.values()]:
             kept = self.kept.get(line.key)
             if kept is not None:
-                kept.stored = True
+                kept.stored = True  # written before anything reads the ledger again (see _look_up)
+        for line in self.pending.values():
             known = self.known_models.get(line.model)
             if known is None:
                 known = self.known_models[line.model] = self.manager.price_book.is_known(line.model)
             if not known:
                 self.unknown[line.model] += 1
-        if self.replacing:
-            pairs = []
-            for old_key, line in self.replacing.items():
-                pairs.append((old_key, self.tracker.build_row(self._usage(line), source=SOURCE)))
-                kept = self.kept.get(line.key)
-                if kept is not None:
-                    kept.stored = True
-            _, fresh = self.ledger.replace_requests(pairs)
-            # An old record already gone (pruned, or replaced by another process): the copy is new.
-            self.summary.superseded -= fresh
-            self.summary.new_records += fresh
+        self.summary.duplicates_skipped += self.duplicates
+        self.summary.superseded += self.superseded
+        self.summary.unknown_models = dict(sorted(self.unknown.items()))
+        self.duplicates = self.superseded = 0
+        states, self.states_to_save = self.states_to_save, []
         self.pending = {}
         self.replacing = {}
-        self.ledger.save_import_states(self.states_to_save)
-        self.states_to_save = []
-        self.summary.unknown_models = dict(sorted(self.unknown.items()))
+        if usages or replacements or states:
+            self.writer.submit(lambda: self._write(usages, replacements, states))
         self._evict()
+
+    def _write(self, usages: list[UsageInput], replacements: list[tuple[str, UsageInput]],
+               states: list[dict[str, Any]]) -> None:
+        """(Writer thread.) Insert new records, supersede replaced ones, then save the files' states."""
+        new, duplicates = self.tracker.track_many(usages, source=SOURCE, chunk=CHUNK)
+        fresh = 0
+        if replacements:
+            pairs = [(old_key, self.tracker.build_row(u, source=SOURCE)) for old_key, u in replacements]
+            _, fresh = self.ledger.replace_requests(pairs)
+        self.ledger.save_import_states(states)
+        # Duplicates here were written first by another process; an old record already gone (pruned,
+        # or replaced by another process) makes its replacement a new record.
+        self.written = (self.written[0] + new + fresh, self.written[1] + duplicates, self.written[2] + fresh)
+
+    def finish(self) -> None:
+        self.flush()
+        self.writer.close()
+        new, duplicates, fresh = self.written
+        self.summary.new_records += new
+        self.summary.duplicates_skipped += duplicates
+        self.summary.superseded -= fresh
 
     def _usage(self, line: UsageLine) -> UsageInput:
         """The usage of a line, built without validating again: `parse_line` checked every bound UsageInput
         checks (this is the import's hot path), and the ledger's CHECK constraints remain."""
         if line.project_id is not None and not _valid_id(line.project_id):
             line.project_id = None
-        return UsageInput.model_construct(
+        return _construct(
             agent_type=line.agent_type,
             model_type=line.model,
             input_tokens=line.input_tokens,
@@ -409,8 +443,69 @@ class _Run:
         )
 
 
+_USAGE_FIELDS = frozenset(UsageInput.model_fields)
+_set = object.__setattr__
+
+
+def _construct(**values: Any) -> UsageInput:
+    """`UsageInput.model_construct` for values that set every field, without its per-field Python loop
+    (which cost more than the rest of writing a record). tests/claude_code check both build equal models."""
+    usage = UsageInput.__new__(UsageInput)
+    _set(usage, "__dict__", values)
+    _set(usage, "__pydantic_fields_set__", _USAGE_FIELDS)
+    _set(usage, "__pydantic_extra__", None)
+    _set(usage, "__pydantic_private__", None)
+    return usage
+
+
 def _valid_id(value: str) -> bool:
     return 0 < len(value) <= 512 and value.isprintable() and value == value.strip()
+
+
+class _Writer:
+    """One background thread running write jobs in order; `drain` waits for them and re-raises a failure."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=2)  # bounds memory
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._raise()
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="claude-code-import-writer", daemon=True)
+            self.thread.start()
+        self.jobs.put(job)
+
+    def _run(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None:
+                    job()
+            except BaseException as exc:  # handed to the importing thread by drain()
+                self.error = exc
+            finally:
+                self.jobs.task_done()
+
+    def drain(self) -> None:
+        if self.thread is not None:
+            self.jobs.join()
+        self._raise()
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.jobs.put(None)
+            self.thread.join()
+            self.thread = None
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 def _complete_tail(raw: bytes) -> bool:

@@ -32,6 +32,7 @@ MAX_TOKENS = 10**12
 MAX_ID = 512
 MAX_NAME = 200
 FUTURE_SLACK = timedelta(minutes=5)
+_FUTURE_SLACK_US = FUTURE_SLACK // timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _decode = json.JSONDecoder().decode
 _ANTHROPIC_ID = re.compile(r"msg_[A-Za-z0-9_-]{1,64}")
@@ -65,8 +66,6 @@ class UsageLine:
     sidechain: bool
     agent_type: str
     project_id: str | None
-    cwd: str | None = None
-    agent_id: str | None = None
 
     @property
     def total(self) -> int:
@@ -168,20 +167,23 @@ def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
         obj = _decode(raw.decode())
     except ValueError:  # includes UnicodeDecodeError
         return MALFORMED
-    if not isinstance(obj, dict):
+    if type(obj) is not dict:
         return MALFORMED
     entry: dict[str, Any] = obj
     message = obj.get("message")
     agent_id = obj.get("agentId")
-    if not (isinstance(message, dict) and isinstance(message.get("usage"), dict)):
+    usage = message.get("usage") if type(message) is dict else None
+    if type(usage) is not dict:
         # Subagent progress (older builds): the assistant line nests under data.message.
         data = obj.get("data")
-        inner = data.get("message") if isinstance(data, dict) else None
-        if not (isinstance(inner, dict) and isinstance(inner.get("message"), dict)
-                and isinstance(inner["message"].get("usage"), dict)):
+        inner = data.get("message") if type(data) is dict else None
+        message = inner.get("message") if type(inner) is dict else None
+        usage = message.get("usage") if type(message) is dict else None
+        if type(usage) is not dict:
             return NOT_USAGE
-        entry, message = inner, inner["message"]
-        agent_id = data.get("agentId") or agent_id  # type: ignore[union-attr]
+        assert inner is not None and message is not None and data is not None
+        entry = inner
+        agent_id = data.get("agentId") or agent_id
         entry.setdefault("sessionId", obj.get("sessionId"))
         entry.setdefault("timestamp", obj.get("timestamp"))
         entry.setdefault("cwd", obj.get("cwd"))
@@ -189,12 +191,11 @@ def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
     model = message.get("model")
     if entry.get("isApiErrorMessage") is True or model == "<synthetic>":
         return SYNTHETIC
-    usage = message["usage"]
     counts = _counts(usage)
     if counts is None:
         return MALFORMED
     ts_us = _timestamp_us(entry.get("timestamp"))
-    if ts_us is None or ts_us > ctx.now_us + FUTURE_SLACK // timedelta(microseconds=1):
+    if ts_us is None or ts_us > ctx.now_us + _FUTURE_SLACK_US:
         return MALFORMED
     message_id = _text(message.get("id"), MAX_ID)
     request_id = _text(entry.get("requestId"), MAX_ID)
@@ -208,34 +209,18 @@ def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
         key = "line:" + hashlib.sha1(key.encode()).hexdigest()
         message_id = None
     session_id = sys.intern(_text(entry.get("sessionId"), MAX_ID) or ctx.session_id)
-    sidechain = entry.get("isSidechain") is True or ctx.agent_type is not None
-    if ctx.agent_type is not None:
-        agent_type = ctx.agent_type
+    file_agent = ctx.agent_type
+    sidechain = file_agent is not None or entry.get("isSidechain") is True
+    if file_agent is not None:
+        agent_type = file_agent
     elif sidechain:
-        agent_type = ctx.agent_type_of(agent_id if isinstance(agent_id, str) else None)
+        agent_type = ctx.agent_type_of(agent_id if type(agent_id) is str else None)
     else:
         agent_type = MAIN_AGENT
-    cwd = entry.get("cwd") if isinstance(entry.get("cwd"), str) else None
-    speed = usage.get("speed")
-    return UsageLine(
-        key=key,
-        message_id=message_id,
-        session_id=session_id,
-        ts_us=ts_us,
-        model=sys.intern(_text(model, MAX_NAME) or "unknown"),
-        input_tokens=counts[0],
-        output_tokens=counts[1],
-        cache_write_tokens=counts[2],
-        cache_write_1h_tokens=counts[3],
-        cache_read_tokens=counts[4],
-        web_search_requests=counts[5],
-        fast=speed == "fast",
-        sidechain=sidechain,
-        agent_type=agent_type,
-        project_id=ctx.project_of(cwd),
-        cwd=cwd,
-        agent_id=agent_id if isinstance(agent_id, str) else None,
-    )
+    cwd = entry.get("cwd")
+    return UsageLine(key, message_id, session_id, ts_us, sys.intern(_text(model, MAX_NAME) or "unknown"),
+                     counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], usage.get("speed") == "fast",
+                     sidechain, agent_type, ctx.project_of(cwd if type(cwd) is str else None))
 
 
 def _count(value: Any) -> int | None:
@@ -271,9 +256,23 @@ def _counts(usage: dict[str, Any]) -> tuple[int, int, int, int, int, int] | None
     return inp, out, write, hour, read, searches
 
 
+_HOURS: dict[str, int] = {}  # "2026-02-19T02" -> that hour's UTC microseconds
+
+
 def _timestamp_us(value: Any) -> int | None:
-    if not isinstance(value, str) or not value:
+    """UTC microseconds of an ISO 8601 time; Claude Code's `2026-02-19T02:08:35.084Z` without datetime math."""
+    if type(value) is not str or not value:
         return None
+    if len(value) == 24 and value[10] == "T" and value[23] == "Z" and value[19] == ".":
+        base = _HOURS.get(value[:13])
+        if base is None:
+            parsed = _timestamp_us(value[:13] + ":00:00+00:00")
+            if parsed is None:
+                return None
+            base = _HOURS[value[:13]] = parsed
+        mm, ss, ms = value[14:16], value[17:19], value[20:23]
+        if value[16] == ":" and mm.isdigit() and ss.isdigit() and ms.isdigit() and mm < "60" and ss < "60":
+            return base + (int(mm) * 60 + int(ss)) * 1_000_000 + int(ms) * 1000
     try:
         ts = datetime.fromisoformat(value)
     except ValueError:
@@ -286,9 +285,9 @@ def _timestamp_us(value: Any) -> int | None:
 
 
 def _text(value: Any, limit: int) -> str | None:
-    if not isinstance(value, str):
+    if type(value) is not str or not value or len(value) > limit:
         return None
+    if value.isprintable() and not value[0].isspace() and not value[-1].isspace():
+        return value  # the usual case: nothing to strip
     value = value.strip()
-    if not value or len(value) > limit or not value.isprintable():
-        return None
-    return value
+    return value if value and value.isprintable() else None

@@ -307,3 +307,19 @@ def test_bounded_memory_gives_the_same_ledger(tmp_path: Path, monkeypatch: pytes
         s = import_claude_code(tight, [str(root)])
         assert ledger_snapshot(tight) == expected
         assert s.new_records == len(expected)
+
+
+def test_fast_construction_equals_validation() -> None:
+    from datetime import UTC, datetime
+
+    from core.claude_code.importer import _construct
+    from core.usage import UsageInput
+
+    values = dict(agent_type="main", model_type="claude-opus-4-6", input_tokens=1, output_tokens=2, project_id="p",
+                  session_id="s", task_description=None, cache_creation_input_tokens=30,
+                  cache_creation_5m_input_tokens=10, cache_creation_1h_input_tokens=20, cache_read_input_tokens=4,
+                  web_search_requests=1, request_id="m:r", timestamp=datetime(2026, 1, 2, tzinfo=UTC), batch=False,
+                  fast_mode=True)
+    built = _construct(**values)
+    assert built == UsageInput.model_validate(values) == UsageInput.model_construct(**values)
+    assert built.model_dump() == values

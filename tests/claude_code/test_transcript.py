@@ -189,3 +189,20 @@ def test_replays() -> None:
 
 def test_lines_are_compact_json() -> None:
     assert json.loads(dumps(assistant("m", "r")))["message"]["id"] == "m"
+
+
+@pytest.mark.parametrize("text", ["2026-02-19T02:08:35.084Z", "2025-12-31T23:59:59.999Z", "2026-02-19T02:08:35Z",
+                                  "2026-02-19T02:08:35.084+02:00", "2026-02-19T02:08:35.084", "2026-02-19T02:60:35.084Z",
+                                  "2026-02-19T24:08:35.084Z", "1999-02-19T02:08:35.084Z", "2026-02-19T02:08:3x.084Z"])
+def test_timestamps_match_fromisoformat(text: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from core.claude_code.transcript import _timestamp_us
+
+    try:
+        ts = datetime.fromisoformat(text)
+        ts = ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+        expected = None if ts.year < 2000 else (ts - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    except ValueError:
+        expected = None
+    assert _timestamp_us(text) == expected
