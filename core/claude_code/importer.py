@@ -12,8 +12,6 @@ sequence of appends and imports leaves the same ledger as one import at the end.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import queue
 import threading
@@ -30,27 +28,15 @@ from pydantic import BaseModel, Field
 from ..usage import UsageInput
 from ..windows import local_midnight, to_us
 from . import discovery
-from .transcript import (
-    MALFORMED,
-    SYNTHETIC,
-    USAGE_MARKER,
-    FileContext,
-    Kept,
-    UsageLine,
-    better,
-    is_replay,
-    message_id_of,
-    parse_line,
-)
+from .reader import FileTask, _head_length, head_hash, read_files
+from .transcript import Kept, UsageLine, better, is_replay, message_id_of
 
 if TYPE_CHECKING:
     from ..manager import ModelConfigManager
 
 SOURCE = "claude-code"
-HEAD_BYTES = 4096
 CHUNK = 5000
 KEEP_IN_MEMORY = 40_000  # copies kept in memory for dedupe (~1 KB each)
-PROGRESS_EVERY_LINES = 20_000
 
 
 class ImportSummary(BaseModel):
@@ -158,7 +144,7 @@ class _Run:
 
     def read_all(self, files: list[Path], progress: Callable[[ImportProgress], None] | None) -> None:
         states = self.ledger.import_states()
-        plan: list[tuple[Path, os.stat_result, int, dict[str, Any] | None]] = []
+        tasks: list[FileTask] = []
         for path in files:
             try:
                 st = path.stat()
@@ -171,27 +157,38 @@ class _Run:
             start = self._start_offset(path, st, state)
             if start is None:
                 continue
-            plan.append((path, st, start, state))
-        total = sum(st.st_size - start for _, st, start, _ in plan)
-        done = 0
-        for n, (path, st, start, state) in enumerate(plan):
-            self.summary.files_read += 1
             if state is not None and start == 0:
                 self.summary.files_restarted += 1
-            try:
-                new_state = self._read_file(path, st, start, state, progress, n, len(plan), done, total)
-            except OSError as exc:
-                self.summary.errors.append(f"{path}: {exc.strerror or exc}")
-                new_state = None
-            done += st.st_size - start
-            if new_state is not None:
-                self.states_to_save.append(new_state)
+            tasks.append(FileTask(
+                path=str(path), start=start, lines=state["lines"] if state is not None and start else 0,
+                head_hash=state["head_hash"] if state is not None and start else None,
+                agent_type=self.agent_types.get(str(path)) if self.agent_types else None, now_us=self.now_us,
+                since_us=self.since_us, device=st.st_dev, inode=st.st_ino, size=st.st_size, mtime_ns=st.st_mtime_ns,
+            ))
+        total = sum(t.size - t.start for t in tasks)
+        done = 0
+        summary = self.summary
+        summary.files_read = len(tasks)
+        for n, result in enumerate(read_files(tasks)):
+            offer = self.offer
+            for entry in result.entries:
+                offer(entry)
+            summary.lines += result.read
+            summary.usage_lines += len(result.entries)
+            summary.malformed_lines += result.malformed
+            summary.synthetic_lines += result.synthetic
+            summary.skipped_before_since += result.before_since
+            if result.error is not None:
+                summary.errors.append(result.error)
+            if result.state is not None:
+                self.states_to_save.append(result.state)
+            done += result.task.size - result.task.start
             if len(self.pending) + len(self.replacing) >= CHUNK:
                 self.flush()
             if progress is not None:
-                progress(ImportProgress(n + 1, len(plan), done, total))
+                progress(ImportProgress(n + 1, len(tasks), done, total))
         self.finish()
-        if self.summary.new_records or self.summary.superseded:
+        if summary.new_records or summary.superseded:
             # Budget alerts crossed by what was imported are recorded once, as track_usage does.
             self.manager.budget_manager.check_all(forecast=False)
 
@@ -207,76 +204,6 @@ class _Run:
         if head_hash(path, _head_length(state["head_hash"])) != state["head_hash"]:
             return 0  # rewritten in place
         return int(state["offset"])
-
-    def _read_file(self, path: Path, st: os.stat_result, start: int, state: dict[str, Any] | None,
-                   progress: Callable[[ImportProgress], None] | None, n: int, n_files: int, done: int,
-                   total: int) -> dict[str, Any] | None:
-        info = discovery.describe(path, self.agent_types.get(str(path)) if self.agent_types else None)
-        projects: dict[str | None, str | None] = {}
-        last_project: list[str | None] = [None]
-
-        def project_of(cwd: str | None) -> str | None:
-            if cwd is None:
-                return last_project[0] or discovery.project_id_for(info.folder, None)
-            found = projects.get(cwd)
-            if found is None and cwd not in projects:
-                found = projects[cwd] = discovery.project_id_for(info.folder, cwd)
-            last_project[0] = found
-            return found
-
-        ctx = FileContext(session_id=info.session_id, agent_type=info.agent_type, project_of=project_of,
-                          agent_type_of=info.subagent_type, now_us=self.now_us)
-        pos = start
-        lines = state["lines"] if state is not None and start else 0
-        read = malformed = synthetic = usage_lines = before_since = 0
-        partial = False
-        since_us = self.since_us
-        offer = self.offer
-        next_progress = PROGRESS_EVERY_LINES
-        with path.open("rb") as handle:
-            handle.seek(start)
-            for raw in handle:
-                if raw[-1:] != b"\n" and not _complete_tail(raw):
-                    break  # still being written: read it next time
-                pos += len(raw)
-                if USAGE_MARKER in raw:
-                    read += 1
-                    entry = parse_line(raw, ctx)
-                    if type(entry) is UsageLine:
-                        if since_us is not None and entry.ts_us < since_us:
-                            before_since += 1
-                            partial = True
-                            continue
-                        usage_lines += 1
-                        offer(entry)
-                    elif entry is MALFORMED:
-                        malformed += 1
-                    elif entry is SYNTHETIC:
-                        synthetic += 1
-                else:
-                    stripped = raw.strip()
-                    if not stripped:
-                        continue
-                    read += 1
-                    if stripped[:1] != b"{" or stripped[-1:] != b"}":
-                        malformed += 1
-                if progress is not None and read >= next_progress:
-                    next_progress += PROGRESS_EVERY_LINES
-                    progress(ImportProgress(n, n_files, done + pos - start, total))
-        lines += read
-        summary = self.summary
-        summary.lines += read
-        summary.malformed_lines += malformed
-        summary.synthetic_lines += synthetic
-        summary.usage_lines += usage_lines
-        summary.skipped_before_since += before_since
-        if partial:
-            return None  # lines were left out on purpose: read the file again next time
-        head = state["head_hash"] if state is not None and start and _head_length(state["head_hash"]) >= min(
-            HEAD_BYTES, pos) else head_hash(path, min(HEAD_BYTES, pos))
-        return {"path": str(path), "device": st.st_dev, "inode": st.st_ino, "size": st.st_size,
-                "mtime_ns": st.st_mtime_ns, "offset": pos, "head_hash": head, "lines": lines,
-                "updated_us": time.time_ns() // 1000}
 
     # -- dedupe --------------------------------------------------------------------------
 
@@ -421,8 +348,6 @@ class _Run:
     def _usage(self, line: UsageLine) -> UsageInput:
         """The usage of a line, built without validating again: `parse_line` checked every bound UsageInput
         checks (this is the import's hot path), and the ledger's CHECK constraints remain."""
-        if line.project_id is not None and not _valid_id(line.project_id):
-            line.project_id = None
         return _construct(
             agent_type=line.agent_type,
             model_type=line.model,
@@ -456,10 +381,6 @@ def _construct(**values: Any) -> UsageInput:
     _set(usage, "__pydantic_extra__", None)
     _set(usage, "__pydantic_private__", None)
     return usage
-
-
-def _valid_id(value: str) -> bool:
-    return 0 < len(value) <= 512 and value.isprintable() and value == value.strip()
 
 
 class _Writer:
@@ -506,33 +427,6 @@ class _Writer:
         if self.error is not None:
             error, self.error = self.error, None
             raise error
-
-
-def _complete_tail(raw: bytes) -> bool:
-    """A last line without its newline is complete when it is a whole JSON value (a torn one never is)."""
-    stripped = raw.strip()
-    if not stripped:
-        return True
-    try:
-        json.loads(stripped)
-    except ValueError:
-        return False
-    return True
-
-
-def head_hash(path: Path, length: int) -> str:
-    with path.open("rb") as handle:
-        data = handle.read(length)
-    return f"{len(data)}:{hashlib.sha1(data).hexdigest()}"
-
-
-def _head_length(value: str | None) -> int:
-    if not value or ":" not in value:
-        return 0
-    try:
-        return int(value.split(":", 1)[0])
-    except ValueError:
-        return 0
 
 
 # -- auto-import (servers call this before answering reporting tools) ----------------------------

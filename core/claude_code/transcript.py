@@ -22,7 +22,7 @@ import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 # Every usage line carries this key; a line without it is skipped before it is parsed.
 USAGE_MARKER = b'"usage"'
@@ -47,9 +47,8 @@ SYNTHETIC = Skip("synthetic")  # `<synthetic>` placeholders and API-error lines
 MALFORMED = Skip("malformed")  # not JSON, or a usage object that makes no sense
 
 
-@dataclass(slots=True)
-class UsageLine:
-    """One request's usage as one transcript line reports it."""
+class UsageLine(NamedTuple):
+    """One request's usage as one transcript line reports it (a tuple: cheap to make and to pass between processes)."""
 
     key: str
     message_id: str | None

@@ -323,3 +323,32 @@ def test_fast_construction_equals_validation() -> None:
     built = _construct(**values)
     assert built == UsageInput.model_validate(values) == UsageInput.model_construct(**values)
     assert built.model_dump() == values
+
+
+def test_parallel_reading_gives_the_same_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large first imports read files in worker processes; the ledger is the same as read in process."""
+    from claude_code_corpus import build
+
+    from core.claude_code import reader
+
+    from .conftest import ledger_snapshot
+
+    root = tmp_path / "data"
+    build(root, sessions=10, requests=10, seed=8)
+    with ModelConfigManager(db_path=str(tmp_path / "a.db")) as inline:
+        expected = import_claude_code(inline, [str(root)])
+        snapshot = ledger_snapshot(inline)
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+    forked = []
+    real_pool = reader.multiprocessing.get_context
+
+    def spy(method: str):  # type: ignore[no-untyped-def]
+        forked.append(method)
+        return real_pool(method)
+
+    monkeypatch.setattr(reader.multiprocessing, "get_context", spy)
+    with ModelConfigManager(db_path=str(tmp_path / "b.db")) as parallel:
+        got = import_claude_code(parallel, [str(root)])
+        assert ledger_snapshot(parallel) == snapshot
+    assert forked == ["fork"]
+    assert got.model_dump(exclude={"elapsed_seconds"}) == expected.model_dump(exclude={"elapsed_seconds"})

@@ -1,0 +1,169 @@
+"""Reading transcript files: complete lines from an offset, parsed into usage entries.
+
+`read_file` is a pure function of a `FileTask` (no ledger), so a large first import can read
+files in worker processes while the importing process deduplicates and writes: ccusage reads its
+files in parallel too. Small reads (a hook's few new lines) stay in process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import discovery
+from .transcript import MALFORMED, SYNTHETIC, USAGE_MARKER, FileContext, UsageLine, parse_line
+
+HEAD_BYTES = 4096
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, starting worker processes costs more than it saves
+MAX_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class FileTask:
+    path: str
+    start: int  # byte offset to read from
+    lines: int  # lines read before `start`
+    head_hash: str | None  # the stored head hash when continuing a file
+    agent_type: str | None  # a subagent's type given by the caller (the SubagentStop hook)
+    now_us: int
+    since_us: int | None
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class FileResult:
+    task: FileTask
+    entries: list[UsageLine] = field(default_factory=list)
+    read: int = 0
+    malformed: int = 0
+    synthetic: int = 0
+    before_since: int = 0
+    state: dict[str, Any] | None = None  # the file's new import state; None: read it again next time
+    error: str | None = None
+
+
+def read_file(task: FileTask) -> FileResult:
+    result = FileResult(task)
+    try:
+        _read(task, result)
+    except OSError as exc:
+        result.error = f"{task.path}: {exc.strerror or exc}"
+        result.state = None
+    return result
+
+
+def _read(task: FileTask, result: FileResult) -> None:
+    path = Path(task.path)
+    info = discovery.describe(path, task.agent_type)
+    projects: dict[str, str | None] = {}
+    last_project: list[str | None] = [None]
+
+    def project_of(cwd: str | None) -> str | None:
+        if cwd is None:
+            return last_project[0] or _clean(discovery.project_id_for(info.folder, None))
+        found = projects.get(cwd)
+        if found is None and cwd not in projects:
+            found = projects[cwd] = _clean(discovery.project_id_for(info.folder, cwd))
+        last_project[0] = found
+        return found
+
+    ctx = FileContext(session_id=info.session_id, agent_type=info.agent_type, project_of=project_of,
+                      agent_type_of=info.subagent_type, now_us=task.now_us)
+    since_us = task.since_us
+    entries = result.entries
+    append = entries.append
+    pos = task.start
+    read = malformed = synthetic = before_since = 0
+    with path.open("rb") as handle:
+        handle.seek(task.start)
+        for raw in handle:
+            if raw[-1:] != b"\n" and not _complete_tail(raw):
+                break  # still being written: read it next time
+            pos += len(raw)
+            if USAGE_MARKER in raw:
+                read += 1
+                entry = parse_line(raw, ctx)
+                if type(entry) is UsageLine:
+                    if since_us is not None and entry.ts_us < since_us:
+                        before_since += 1
+                    else:
+                        append(entry)
+                elif entry is MALFORMED:
+                    malformed += 1
+                elif entry is SYNTHETIC:
+                    synthetic += 1
+            else:
+                stripped = raw.strip()
+                if not stripped:
+                    continue
+                read += 1
+                if stripped[:1] != b"{" or stripped[-1:] != b"}":
+                    malformed += 1
+    result.read, result.malformed, result.synthetic, result.before_since = read, malformed, synthetic, before_since
+    if before_since:
+        return  # lines were left out on purpose: read the file again next time, from where it was
+    continuing = task.start and task.head_hash is not None and _head_length(task.head_hash) >= min(HEAD_BYTES, pos)
+    head = task.head_hash if continuing else head_hash(path, min(HEAD_BYTES, pos))
+    result.state = {"path": task.path, "device": task.device, "inode": task.inode, "size": task.size,
+                    "mtime_ns": task.mtime_ns, "offset": pos, "head_hash": head, "lines": task.lines + read,
+                    "updated_us": time.time_ns() // 1000}
+
+
+def read_files(tasks: Sequence[FileTask]) -> Iterator[FileResult]:
+    """Results in task order: from worker processes for a large read, else in this process."""
+    workers = min(MAX_WORKERS, os.cpu_count() or 1, len(tasks))
+    total = sum(t.size - t.start for t in tasks)
+    # Worker processes are forked, which is only safe from a single-threaded process (the CLI, not a server).
+    single_threaded = threading.active_count() == 1
+    if workers < 2 or total < PARALLEL_MIN_BYTES or not single_threaded or not sys.platform.startswith("linux"):
+        for task in tasks:
+            yield read_file(task)
+        return
+    with multiprocessing.get_context("fork").Pool(processes=workers) as pool:
+        yield from pool.imap(read_file, tasks, chunksize=4)
+
+
+def _clean(project: str | None) -> str | None:
+    """A project id the ledger accepts (printable, at most 512 characters), or None."""
+    if project is None or not 0 < len(project) <= 512 or not project.isprintable() or project != project.strip():
+        return None
+    return project
+
+
+def _complete_tail(raw: bytes) -> bool:
+    """A last line without its newline is complete when it is a whole JSON value (a torn one never is)."""
+    stripped = raw.strip()
+    if not stripped:
+        return True
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return False
+    return True
+
+
+def head_hash(path: Path, length: int) -> str:
+    with path.open("rb") as handle:
+        data = handle.read(length)
+    return f"{len(data)}:{hashlib.sha1(data).hexdigest()}"
+
+
+def _head_length(value: str | None) -> int:
+    if not value or ":" not in value:
+        return 0
+    try:
+        return int(value.split(":", 1)[0])
+    except ValueError:
+        return 0
