@@ -35,32 +35,28 @@ class Subscriptions:
     def __init__(self) -> None:
         self._by_connection: dict[int, tuple[ServerSession, set[str]]] = {}
 
-    def _key(self, ctx: ServerRequestContext[Any, Any]) -> int:
+    @staticmethod
+    def _connection(ctx: ServerRequestContext[Any, Any]) -> Any:
         # ServerSession is a per-request proxy; the connection behind it identifies the client.
         # The SDK has no public accessor for it yet, hence the private attribute (pinned mcp<3).
-        connection = getattr(ctx.session, "_connection", None)
-        if connection is None:
-            return id(ctx.session)
-        key = id(connection)
-        if key not in self._by_connection:
-            connection.exit_stack.callback(self._by_connection.pop, key, None)
-        return key
+        return getattr(ctx.session, "_connection", ctx.session)
 
     async def subscribe(self, ctx: ServerRequestContext[Any, Any], params: SubscribeRequestParams) -> EmptyResult:
-        key = self._key(ctx)
-        session, uris = self._by_connection.get(key, (ctx.session, set()))
-        uris.add(str(params.uri))
-        self._by_connection[key] = (session, uris)
+        connection = self._connection(ctx)
+        key = id(connection)
+        if key not in self._by_connection:
+            self._by_connection[key] = (ctx.session, set())
+            stack = getattr(connection, "exit_stack", None)
+            if stack is not None:
+                stack.callback(self._by_connection.pop, key, None)
+        self._by_connection[key][1].add(str(params.uri))
         return EmptyResult()
 
     async def unsubscribe(self, ctx: ServerRequestContext[Any, Any], params: UnsubscribeRequestParams) -> EmptyResult:
-        entry = self._by_connection.get(self._key(ctx))
+        entry = self._by_connection.get(id(self._connection(ctx)))
         if entry is not None:
             entry[1].discard(str(params.uri))
         return EmptyResult()
-
-    def subscribed(self) -> set[str]:
-        return {uri for _, uris in self._by_connection.values() for uri in uris}
 
     async def records_changed(self, ctx: Context[Any, Any]) -> None:
         """Tell every subscriber whose resource a new record changed."""
