@@ -41,10 +41,16 @@ def stdio(python: str, env: dict[str, str], cwd: Path) -> StdioServerParameters:
 # -- stdio --------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("entry_point", ["python -m server", "model-config serve"])
 async def test_stdio_subprocess_serves_tools_and_resources(
-    python: str, server_env: Callable[..., dict[str, str]], tmp_path: Path
+    python: str, server_env: Callable[..., dict[str, str]], tmp_path: Path, entry_point: str
 ) -> None:
-    async with Client(stdio(python, server_env(), tmp_path), mode="legacy") as client:
+    if entry_point == "python -m server":
+        params = stdio(python, server_env(), tmp_path)
+    else:  # the console script installed next to this interpreter
+        script = str(Path(python).parent / "model-config")
+        params = StdioServerParameters(command=script, args=["serve"], env=server_env(), cwd=str(tmp_path))
+    async with Client(params, mode="legacy") as client:
         assert len((await client.list_tools()).tools) == 14
         tracked = await client.call_tool("track_usage", TRACK | {"request_id": "x1"})
         assert not tracked.is_error and tracked.structured_content["recorded"] is True  # type: ignore[index]
