@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +170,8 @@ def schema_fingerprint(path: str | None = None) -> str:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         objects = conn.execute(
-            "SELECT type, name, COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name"
+            "SELECT type, name, COALESCE(sql, '') FROM sqlite_master "
+            "WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name"
         ).fetchall()
         applied = conn.execute("SELECT migration_set, name FROM _sqlite_migrations ORDER BY id").fetchall()
     except sqlite3.Error:
@@ -279,8 +280,9 @@ def rate(fn: Callable[[int], int], *, rounds: int, cpu: list[float] | None = Non
 
 
 class Result:
-    def __init__(self, name: str, kind: str, samples: list[float], target: float, note: str = "",
-                 cpu: list[float] | None = None) -> None:
+    def __init__(
+        self, name: str, kind: str, samples: list[float], target: float, note: str = "", cpu: list[float] | None = None
+    ) -> None:
         self.name, self.kind, self.samples, self.target, self.note = name, kind, samples, target, note
         self.median = statistics.median(samples)
         self.cpu = statistics.median(cpu) if cpu else None
@@ -304,7 +306,9 @@ class Result:
 
 
 def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.3f} ms" if seconds < 0.01 else f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.2f} s"
+    if seconds < 0.01:
+        return f"{seconds * 1000:.3f} ms"
+    return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.2f} s"
 
 
 def _pct(samples: list[float], p: int) -> float:
@@ -331,17 +335,17 @@ def run(args: argparse.Namespace) -> list[Result]:
     db, meta = cached_ledger(args.records, args.days, rebuild=args.rebuild, max_age_hours=args.max_age_hours)
     work = CACHE / f"work-{os.getpid()}.db"
     shutil.copyfile(db, work)
+    _fsync(work)  # so the copy's writeback does not land inside a measurement
     os.environ["MODEL_CONFIG_DB"] = str(work)
-    scale = args.records / 1_000_000
     results: list[Result] = []
     only = set(args.only or [])
 
     def want(name: str) -> bool:
-        return (not only or name in only or any(name.startswith(o) for o in only)) and (
+        return (not only or any(name.startswith(o) for o in only)) and (
             args.profile is None or name.startswith(args.profile)
         )
 
-    def measure(name: str, kind: str, target: float, thunk: Callable[[list[float]], list[float]], note: str = "") -> None:
+    def measure(name: str, kind: str, target: float, thunk: Callable[[list[float]], list[float]]) -> None:
         if not want(name):
             return
         cpu: list[float] = []
@@ -350,77 +354,73 @@ def run(args: argparse.Namespace) -> list[Result]:
             profiler.enable()
             samples = thunk(cpu)
             profiler.disable()
-            stats = pstats.Stats(profiler).sort_stats("cumulative")
             print(f"\n== profile of {name} ==")
-            stats.print_stats(35)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
         else:
             samples = thunk(cpu)
-        results.append(Result(name, kind, samples, target, note, cpu))
+        results.append(Result(name, kind, samples, target, cpu=cpu))
         print("  " + "  ".join(results[-1].row()), flush=True)
+
+    def timed(fn: Callable[[], Any], iterations: int, **kw: Any) -> Callable[[list[float]], list[float]]:
+        return lambda cpu: latencies(fn, iterations=iterations, cpu=cpu, **kw)
+
+    def rated(fn: Callable[[int], int]) -> Callable[[list[float]], list[float]]:
+        return lambda cpu: rate(fn, rounds=args.rounds, cpu=cpu)
 
     manager = ModelConfigManager(work)
     tracker = CostTracker(ledger=manager.ledger, settings=manager.settings, price_book=manager.price_book)
     budgets = manager.budget_manager
     selector = IntelligentModelSelector(manager.settings, manager.price_book)
+    n = args.iterations
     try:
         # Reads first, on the untouched copy.
         periods = list(BudgetPeriod)
         for period in periods:
             measure(f"check_budget({period.value})", "latency", 0.005,
-                    lambda cpu, p=period: latencies(lambda: budgets.check_budget(p), iterations=args.iterations, cpu=cpu))
+                    timed(lambda p=period: budgets.check_budget(p), n))  # type: ignore[misc]
         measure("check_budget(all three)", "latency", 0.005,
-                lambda cpu: latencies(lambda: [budgets.check_budget(p) for p in periods], iterations=args.iterations, cpu=cpu))
-        measure("get_dashboard(7)", "latency", 0.200,
-                lambda cpu: latencies(lambda: manager.get_dashboard(7), iterations=max(5, args.iterations // 20), cpu=cpu))
-        measure("get_dashboard(30)", "latency", 0.500,
-                lambda cpu: latencies(lambda: manager.get_dashboard(30), iterations=max(5, args.iterations // 40), cpu=cpu))
+                timed(lambda: [budgets.check_budget(p) for p in periods], n))
+        measure("get_dashboard(7)", "latency", 0.200, timed(lambda: manager.get_dashboard(7), max(5, n // 20)))
+        measure("get_dashboard(30)", "latency", 0.500, timed(lambda: manager.get_dashboard(30), max(5, n // 40)))
         with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "export.csv"
             rows: list[int] = []
-
-            def export() -> None:
-                rows.append(tracker.export_to_csv(out, 30))
-
             measure("export_to_csv(30 days)", "latency", 5.0,
-                    lambda cpu: latencies(export, iterations=3, warmup=0, budget_s=60, cpu=cpu))
+                    timed(lambda: rows.append(tracker.export_to_csv(Path(tmp) / "export.csv", 30)), 3,
+                          warmup=0, budget_s=60))
             if rows:
                 results[-1].note = f" [{rows[-1]:,} rows]"
-        cases = [SELECT_CASES[i % len(SELECT_CASES)] for i in range(len(SELECT_CASES))]
-        ci = [0]
+        turn = [0]
 
         def choose(select: Callable[..., Any]) -> Callable[[], Any]:
             def go() -> Any:
-                ci[0] += 1
-                agent, task, profile = cases[ci[0] % len(cases)]
+                turn[0] += 1
+                agent, task, profile = SELECT_CASES[turn[0] % len(SELECT_CASES)]
                 return select(agent, task, performance_profile=profile)
             return go
 
-        measure("select_model (selector)", "latency", 0.001,
-                lambda cpu: latencies(choose(selector.select_model), iterations=args.iterations * 5, cpu=cpu))
-        measure("select_model (manager)", "latency", 0.001,
-                lambda cpu: latencies(choose(manager.select_model), iterations=args.iterations * 5, cpu=cpu))
+        measure("select_model (selector)", "latency", 0.001, timed(choose(selector.select_model), n * 5))
+        measure("select_model (manager)", "latency", 0.001, timed(choose(manager.select_model), n * 5))
 
-        # Writes.
-        calls = args.calls
-
+        # Writes: live calls (timestamp now), a few warm-up calls first.
         def single(track: Callable[..., Any], label: str) -> Callable[[int], int]:
-            def go(r: int) -> int:
+            def go(r: int, calls: int = args.calls) -> int:
                 for i in range(calls):
-                    agent = AGENTS[i % len(AGENTS)]
-                    track(agent[0], agent[2], 1200 + i, 300 + i % 97, PROJECTS[i % 6][0], f"live-{label}-{r}",
+                    agent, _, model = AGENTS[i % len(AGENTS)]
+                    track(agent, model, 1200 + i, 300 + i % 97, PROJECTS[i % 6][0], f"live-{label}-{r}",
                           TASKS[i % len(TASKS)] if i % 4 == 0 else None,
                           cache_read_input_tokens=20_000 if i % 2 else 0,
                           request_id=f"live-{label}-{os.getpid()}-{r}-{i}" if i % 2 else None)
                 return calls
+            go(-1, 20)
             return go
 
-        measure("track_usage (CostTracker)", "rate", 2000, lambda cpu: rate(single(tracker.track_usage, "t"), rounds=args.rounds, cpu=cpu))
-        measure("track_usage (ModelConfigManager)", "rate", 2000,
-                lambda cpu: rate(single(manager.track_usage, "m"), rounds=args.rounds, cpu=cpu))
-
-        bulk_n = max(5000, int(args.bulk * min(1.0, scale * 10)))
-        end = datetime.now(UTC)
+        if want("track_usage (CostTracker)"):
+            measure("track_usage (CostTracker)", "rate", 2000, rated(single(tracker.track_usage, "t")))
+        if want("track_usage (ModelConfigManager)"):
+            measure("track_usage (ModelConfigManager)", "rate", 2000, rated(single(manager.track_usage, "m")))
+        bulk_n = max(5000, min(args.bulk, args.records // 20))
         if want("track_many"):
+            end = datetime.now(UTC)
             batches = [list(generate(bulk_n, days=args.days, end=end, seed=SEED + 1 + r)) for r in range(args.rounds)]
 
             def bulk(r: int) -> int:
@@ -428,24 +428,34 @@ def run(args: argparse.Namespace) -> list[Result]:
                 assert new == bulk_n and dup == 0, (new, dup)
                 return bulk_n
 
-            measure("track_many (bulk insert)", "rate", 50_000, lambda cpu: rate(bulk, rounds=args.rounds, cpu=cpu),
-                    note=f" [{bulk_n:,} records a round, into the {args.records:,} ledger]")
+            measure("track_many (bulk insert)", "rate", 50_000, rated(bulk))
+            results[-1].note = f" [{bulk_n:,} records a round, into the {args.records:,}-record ledger]"
         _check_invariant(manager)
     finally:
         manager.close()
         if not args.keep:
             for p in (work, Path(f"{work}-wal"), Path(f"{work}-shm")):
                 p.unlink(missing_ok=True)
-    results_meta = {"ledger": str(db), "built": meta.get("end"), "records": args.records}
-    args._meta = results_meta
+    args._meta = {"ledger": str(db), "built": meta.get("end"), "records": args.records,
+                  "build_seconds": meta.get("build_seconds")}
     return results
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _check_invariant(manager: Any) -> None:
     """Rollups equal the sum of rows after every write benchmark (a benchmark must not cheat)."""
     conn = manager.ledger.conn
     rows = conn.execute("SELECT COUNT(*), SUM(cost_pico), SUM(input_tokens) FROM usage").fetchone()
-    totals = conn.execute("SELECT SUM(ops), SUM(cost_pico), SUM(input_tokens) FROM usage_totals WHERE scope='*'").fetchone()
+    totals = conn.execute(
+        "SELECT SUM(ops), SUM(cost_pico), SUM(input_tokens) FROM usage_totals WHERE scope = '*'"
+    ).fetchone()
     if tuple(rows) != tuple(totals):
         raise SystemExit(f"rollup invariant broken: rows {rows} != rollups {totals}")
     print(f"  invariant: {rows[0]:,} rows; rollups ('*') equal the rows' sums", flush=True)
@@ -462,7 +472,8 @@ def machine_info() -> list[str]:
         pass
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
     return [
-        f"machine: {platform.platform()}; CPU {cpu}; {os.cpu_count()} cores; load average {', '.join(f'{x:.2f}' for x in load)}",
+        f"machine: {platform.platform()}; CPU {cpu}; {os.cpu_count()} cores; "
+        f"load average {', '.join(f'{x:.2f}' for x in load)}",
         f"python {sys.version.split()[0]}; sqlite {sqlite3.sqlite_version}; synchronous="
         f"{os.environ.get('MODEL_CONFIG_SYNCHRONOUS', 'NORMAL')}",
     ]
@@ -493,7 +504,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(info), flush=True)
     results = run(args)
     meta = args._meta
-    print(f"\nledger: {meta['records']:,} records over {args.days} days (built {meta['built']}); "
+    built = f"built {meta['built']}"
+    if meta.get("build_seconds"):
+        built += f" by track_many in {meta['build_seconds']} s, generation included"
+    print(f"\nledger: {meta['records']:,} records over {args.days} days ({built}); "
           "latencies are medians of repeated calls, rates medians of rounds")
     widths = (34, 14, 14)
     print(f"{'metric':<{widths[0]}} {'median / rate':>{widths[1]}} {'target':>{widths[2]}}  result")

@@ -284,7 +284,8 @@ def m005_day_totals(db: Database) -> None:
         ) WITHOUT ROWID
         """
     )
-    cols = ("ops", "unpriced_ops", "input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens", "cost_pico")
+    cols = ("ops", "unpriced_ops", "input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens",
+            "cost_pico")
     db.execute(
         f"INSERT INTO usage_totals_day SELECT scope, bucket / {DAY_BUCKETS}, "
         f"{', '.join(f'SUM({c})' for c in cols)} FROM usage_totals GROUP BY scope, bucket / {DAY_BUCKETS}"
@@ -754,7 +755,8 @@ class Ledger:
     ) -> Iterator[list[tuple[Any, ...]]]:
         """`records` as lists of up to 2,000 value tuples (exports write them without a dict per row)."""
         where, params = self._filter_sql(start_us, end_us, filters)
-        sql = f"SELECT {', '.join(columns)} FROM usage WHERE {where} ORDER BY ts_us {'DESC' if newest_first else ''}, id"
+        order = "ts_us DESC, id" if newest_first else "ts_us, id"
+        sql = f"SELECT {', '.join(columns)} FROM usage WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
         with self.read() as conn:

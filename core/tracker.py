@@ -181,6 +181,8 @@ class CostTracker:
         cw = usage.cache_creation_input_tokens or 0
         cw_1h = usage.cache_creation_1h_input_tokens or 0
         resolved = self.prices.resolve(model, ts, batch=usage.batch, fast=usage.fast_mode)
+        priced_model: str | None
+        note: str | None
         if resolved is None:
             priced_model, note, costs = None, unpriced_note(model), (0, 0, 0, 0, 0)
         else:

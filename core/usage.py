@@ -14,7 +14,9 @@ MAX_ID = 512
 MAX_DESCRIPTION = 10_000
 MAX_TOKENS = 10**12
 FUTURE_SLACK = timedelta(minutes=5)
-_CACHE_FIELDS = frozenset({"cache_creation_input_tokens", "cache_creation_1h_input_tokens", "cache_creation_5m_input_tokens"})
+_CACHE_FIELDS = frozenset(
+    {"cache_creation_input_tokens", "cache_creation_1h_input_tokens", "cache_creation_5m_input_tokens"}
+)
 
 
 # Constraints run inside pydantic-core (the bulk path validates tens of thousands of records a second):

@@ -112,7 +112,9 @@ def worker_main(argv: list[str]) -> None:
 # -- the test side ---------------------------------------------------------------------------
 
 
-def run_workers(tmp: Path, db: Path, jobs: dict[str, list[str]], *, until_done: list[str] | None = None) -> dict[str, Any]:
+def run_workers(
+    tmp: Path, db: Path, jobs: dict[str, list[str]], *, until_done: list[str] | None = None
+) -> dict[str, Any]:
     """Start every job, release them together, wait; `until_done` jobs finishing stops the others."""
     directory = tmp / "sync"
     directory.mkdir()
@@ -209,7 +211,7 @@ def test_four_writers_give_exact_rows_and_totals(tmp_path: Path) -> None:
     assert ledger.count() == 2_000
     # The writers really ran at once: in commit order, rows of different workers alternate.
     order = [r[0].split("-")[1] for r in ledger.conn.execute("SELECT request_id FROM usage ORDER BY id")]
-    assert sum(a != b for a, b in zip(order, order[1:])) > 100
+    assert sum(a != b for a, b in zip(order, order[1:], strict=False)) > 100
     returned = {r["record_id"]: r for res in results.values() for r in res["records"]}
     assert len(returned) == 2_000 and not any(r["duplicate"] == "True" for r in returned.values())
     stored = {r["record_id"]: r["cost_pico"] for r in ledger.records()}
