@@ -1,4 +1,8 @@
-"""The model-config command line: `main(argv) -> exit code` (console script `model-config`, `python -m core`).
+"""The model-config command line: `main(argv) -> exit code`.
+
+The console script `model-config` is `server.cli:main`, which passes the MCP server in as `serve`
+(core never imports the server). `python -m core` runs every command but `serve`; `python -m server`
+serves.
 
 Exit codes: 0 ok, 1 error, 2 usage error, 3 `budget --check` found a budget at the failing level.
 Errors the user can fix print one line on stderr, never a traceback.
@@ -11,6 +15,7 @@ import importlib
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 
 from .aliases import command_index, translate_legacy
 from .context import EXIT_ERROR, EXIT_USAGE, CliError
@@ -18,11 +23,14 @@ from .context import EXIT_ERROR, EXIT_USAGE, CliError
 COMMON_DEFAULTS = {"db": None, "config_dir": None, "json": False}
 
 
-def main(argv: list[str] | None = None) -> int:
+ServeFn = Callable[[list[str]], int]
+
+
+def main(argv: list[str] | None = None, *, serve: ServeFn | None = None) -> int:
     args_list = translate_legacy(list(sys.argv[1:] if argv is None else argv))
     at = command_index(args_list)
     if at is not None and args_list[at] == "serve":
-        return serve(args_list[:at] + args_list[at + 1 :])
+        return run_serve(args_list[:at] + args_list[at + 1 :], serve)
     try:
         code = run(args_list)
         sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at interpreter exit
@@ -89,14 +97,15 @@ def fail(message: str, code: int) -> int:
     return code
 
 
-def serve(argv: list[str]) -> int:
-    """`model-config [--db X] serve ...`: hand everything to the MCP server (imported only now: mcp is slow to load)."""
+def run_serve(argv: list[str], serve: ServeFn | None) -> int:
+    """`model-config [--db X] serve ...`: hand everything to the MCP server the entry point passed in."""
+    if serve is None:
+        return fail("this entry point cannot serve; run 'model-config serve' or 'python -m server'", EXIT_USAGE)
     argv = [a for a in argv if a != "--json"]
     try:
-        from server.__main__ import main as serve_main
+        return int(serve(argv) or 0)
     except ImportError as exc:
         return fail(f"the MCP server could not be loaded ({exc}); reinstall model-config", EXIT_ERROR)
-    return int(serve_main(argv) or 0)
 
 
 __all__ = ["main"]

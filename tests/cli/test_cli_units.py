@@ -184,21 +184,35 @@ def test_progress_draws_on_a_tty_and_throttles():
     assert quiet.getvalue() == ""
 
 
-def test_serve_forwards_every_argument(monkeypatch):
+def test_serve_forwards_every_argument():
     seen: list[list[str]] = []
-    fake_main = types.ModuleType("server.__main__")
-    fake_main.main = lambda argv: seen.append(argv) or 0  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "server", types.ModuleType("server"))
-    monkeypatch.setitem(sys.modules, "server.__main__", fake_main)
-    assert main(["--db", "x.db", "serve", "--transport", "http", "--port", "0", "--json"]) == 0
-    assert main(["serve", "--help"]) == 0
+
+    def fake_serve(argv: list[str]) -> int:
+        seen.append(argv)
+        return 0
+
+    assert main(["--db", "x.db", "serve", "--transport", "http", "--port", "0", "--json"], serve=fake_serve) == 0
+    assert main(["serve", "--help"], serve=fake_serve) == 0
     assert seen == [["--db", "x.db", "--transport", "http", "--port", "0"], ["--help"]]
 
 
-def test_serve_reports_a_missing_server(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "server.__main__", None)  # import fails
-    assert main(["serve"]) == 1
+def test_serve_reports_a_missing_server(capsys):
+    def broken(argv: list[str]) -> int:
+        raise ImportError("No module named 'mcp'")
+
+    assert main(["serve"], serve=broken) == 1
     assert capsys.readouterr().err.startswith("model-config: error: the MCP server could not be loaded")
+    assert main(["serve"]) == 2  # python -m core has no server to hand over to
+    assert "python -m server" in capsys.readouterr().err
+
+
+def test_console_script_entry_serves_through_the_server_package(monkeypatch):
+    import server.cli
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(server.cli, "_serve", lambda argv: seen.append(argv) or 0)
+    assert server.cli.main(["serve", "--port", "0"]) == 0
+    assert seen == [["--port", "0"]]
 
 
 def test_claude_code_commands_plug_in_with_the_common_options(monkeypatch, capsys):
