@@ -174,7 +174,8 @@ class _Run:
             for entry in result.entries:
                 offer(entry)
             summary.lines += result.read
-            summary.usage_lines += len(result.entries)
+            summary.usage_lines += result.usage_lines
+            summary.duplicates_skipped += result.duplicates
             summary.malformed_lines += result.malformed
             summary.synthetic_lines += result.synthetic
             summary.skipped_before_since += result.before_since

@@ -14,17 +14,20 @@ import os
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import discovery
-from .transcript import MALFORMED, SYNTHETIC, USAGE_MARKER, FileContext, UsageLine, parse_line
+from .transcript import MALFORMED, SYNTHETIC, USAGE_MARKER, FileContext, UsageLine, better, parse_line
 
 HEAD_BYTES = 4096
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, starting worker processes costs more than it saves
 MAX_WORKERS = 4
+BATCH_BYTES = 1024 * 1024
+WINDOW_BYTES = 24 * 1024 * 1024  # file bytes read ahead of the importer
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class FileResult:
     task: FileTask
     entries: list[UsageLine] = field(default_factory=list)
     read: int = 0
+    usage_lines: int = 0
+    duplicates: int = 0  # copies of a request already in `entries` (content blocks, snapshots)
     malformed: int = 0
     synthetic: int = 0
     before_since: int = 0
@@ -83,9 +88,11 @@ def _read(task: FileTask, result: FileResult) -> None:
                       agent_type_of=info.subagent_type, now_us=task.now_us)
     since_us = task.since_us
     entries = result.entries
-    append = entries.append
+    # The copies of one request within a file (one line per content block, streaming snapshots) are
+    # collapsed here, to the copy `better` keeps: the importer, which sees every file, gets less to do.
+    index: dict[str, int] = {}
     pos = task.start
-    read = malformed = synthetic = before_since = 0
+    read = malformed = synthetic = before_since = usage_lines = duplicates = 0
     with path.open("rb") as handle:
         handle.seek(task.start)
         for raw in handle:
@@ -98,8 +105,16 @@ def _read(task: FileTask, result: FileResult) -> None:
                 if type(entry) is UsageLine:
                     if since_us is not None and entry.ts_us < since_us:
                         before_since += 1
+                        continue
+                    usage_lines += 1
+                    at = index.get(entry.key)
+                    if at is None:
+                        index[entry.key] = len(entries)
+                        entries.append(entry)
                     else:
-                        append(entry)
+                        duplicates += 1
+                        if better(entry, entries[at]):
+                            entries[at] = entry
                 elif entry is MALFORMED:
                     malformed += 1
                 elif entry is SYNTHETIC:
@@ -112,6 +127,7 @@ def _read(task: FileTask, result: FileResult) -> None:
                 if stripped[:1] != b"{" or stripped[-1:] != b"}":
                     malformed += 1
     result.read, result.malformed, result.synthetic, result.before_since = read, malformed, synthetic, before_since
+    result.usage_lines, result.duplicates = usage_lines, duplicates
     if before_since:
         return  # lines were left out on purpose: read the file again next time, from where it was
     continuing = task.start and task.head_hash is not None and _head_length(task.head_hash) >= min(HEAD_BYTES, pos)
@@ -131,8 +147,43 @@ def read_files(tasks: Sequence[FileTask]) -> Iterator[FileResult]:
         for task in tasks:
             yield read_file(task)
         return
+    batches = _batches(tasks)
     with multiprocessing.get_context("fork").Pool(processes=workers) as pool:
-        yield from pool.imap(read_file, tasks, chunksize=4)
+        # At most WINDOW_BYTES of files are being read ahead of the importer: memory stays bounded
+        # however large the corpus, and however much faster the workers are than the writer.
+        waiting: deque[tuple[int, Any]] = deque()
+        ahead = 0
+        feed = iter(batches)
+        for batch in feed:
+            size = sum(t.size - t.start for t in batch)
+            waiting.append((size, pool.apply_async(read_batch, (batch,))))
+            ahead += size
+            while ahead >= WINDOW_BYTES and waiting:
+                done, pending = waiting.popleft()
+                ahead -= done
+                yield from pending.get()
+        while waiting:
+            yield from waiting.popleft()[1].get()
+
+
+def read_batch(tasks: list[FileTask]) -> list[FileResult]:
+    return [read_file(task) for task in tasks]
+
+
+def _batches(tasks: Sequence[FileTask]) -> list[list[FileTask]]:
+    """Files grouped into batches of about BATCH_BYTES (one worker round trip each)."""
+    out: list[list[FileTask]] = []
+    current: list[FileTask] = []
+    size = 0
+    for task in tasks:
+        current.append(task)
+        size += task.size - task.start
+        if size >= BATCH_BYTES:
+            out.append(current)
+            current, size = [], 0
+    if current:
+        out.append(current)
+    return out
 
 
 def _clean(project: str | None) -> str | None:
