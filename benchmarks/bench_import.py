@@ -79,8 +79,10 @@ from core.claude_code.importer import import_claude_code
 m = ModelConfigManager(db_path=sys.argv[1], config_dir=sys.argv[3])
 t = time.perf_counter()
 s = import_claude_code(m, [sys.argv[2]])
-print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "new": s.new_records, "lines": s.lines}))
+took = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"seconds": took, "rss_mb": rss, "worker_rss_mb": workers, "new": s.new_records, "lines": s.lines}))
 """
 
 
@@ -124,7 +126,8 @@ def bench_import(root: Path, stats: dict[str, int], runs: int) -> None:
     print(f"{'ours, second import (in call)':34}{med(r['seconds'] for r in second):>9.3f}s")
     print(f"{'ours, second import (process)':34}{med(r['process_seconds'] for r in second):>9.3f}s")
     print(f"{'model-config import (CLI, 2nd)':34}{med(cli_second):>9.3f}s")
-    print(f"{'peak RSS, first import':34}{max(r['rss_mb'] for r in first):>8.0f}MB")
+    print(f"{'peak RSS, first import':34}{max(r['rss_mb'] for r in first):>8.0f}MB   "
+          f"(each reader process: {max(r['worker_rss_mb'] for r in first):.0f} MB)")
     if cc_times:
         ratio = med(r["seconds"] for r in first) / med(cc_times)
         print(f"first import / ccusage: {ratio:.2f}x (in call), "
@@ -203,7 +206,8 @@ def bench_rss(sessions: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         result = run_import(Path(tmp) / "u.db", root)
     print(f"\n500 MB corpus: {stats['lines']:,} lines, {stats['bytes'] / 1e6:.0f} MB: first import "
-          f"{result['seconds']:.1f} s, peak RSS {result['rss_mb']:.0f} MB, {result['new']:,} records")
+          f"{result['seconds']:.1f} s, peak RSS {result['rss_mb']:.0f} MB (each reader process: "
+          f"{result['worker_rss_mb']:.0f} MB), {result['new']:,} records")
 
 
 def main() -> None:

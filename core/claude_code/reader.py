@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import sys
 import threading
@@ -139,7 +138,7 @@ def _read(task: FileTask, result: FileResult) -> None:
 
 def read_files(tasks: Sequence[FileTask]) -> Iterator[FileResult]:
     """Results in task order: from worker processes for a large read, else in this process."""
-    workers = min(MAX_WORKERS, os.cpu_count() or 1, len(tasks))
+    workers = min(int(os.environ.get("MODEL_CONFIG_IMPORT_WORKERS", MAX_WORKERS)), os.cpu_count() or 1, len(tasks))
     total = sum(t.size - t.start for t in tasks)
     # Worker processes are forked, which is only safe from a single-threaded process (the CLI, not a server).
     single_threaded = threading.active_count() == 1
@@ -147,6 +146,8 @@ def read_files(tasks: Sequence[FileTask]) -> Iterator[FileResult]:
         for task in tasks:
             yield read_file(task)
         return
+    import multiprocessing  # only here: hooks and small imports never pay for loading it
+
     batches = _batches(tasks)
     with multiprocessing.get_context("fork").Pool(processes=workers) as pool:
         # At most WINDOW_BYTES of files are being read ahead of the importer: memory stays bounded

@@ -339,14 +339,16 @@ def test_parallel_reading_gives_the_same_ledger(tmp_path: Path, monkeypatch: pyt
         expected = import_claude_code(inline, [str(root)])
         snapshot = ledger_snapshot(inline)
     monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+    import multiprocessing
+
     forked = []
-    real_pool = reader.multiprocessing.get_context
+    real_pool = multiprocessing.get_context
 
     def spy(method: str):  # type: ignore[no-untyped-def]
         forked.append(method)
         return real_pool(method)
 
-    monkeypatch.setattr(reader.multiprocessing, "get_context", spy)
+    monkeypatch.setattr(multiprocessing, "get_context", spy)
     with ModelConfigManager(db_path=str(tmp_path / "b.db")) as parallel:
         got = import_claude_code(parallel, [str(root)])
         assert ledger_snapshot(parallel) == snapshot

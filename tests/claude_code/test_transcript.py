@@ -191,9 +191,11 @@ def test_lines_are_compact_json() -> None:
     assert json.loads(dumps(assistant("m", "r")))["message"]["id"] == "m"
 
 
-@pytest.mark.parametrize("text", ["2026-02-19T02:08:35.084Z", "2025-12-31T23:59:59.999Z", "2026-02-19T02:08:35Z",
-                                  "2026-02-19T02:08:35.084+02:00", "2026-02-19T02:08:35.084", "2026-02-19T02:60:35.084Z",
-                                  "2026-02-19T24:08:35.084Z", "1999-02-19T02:08:35.084Z", "2026-02-19T02:08:3x.084Z"])
+@pytest.mark.parametrize("text", [
+    "2026-02-19T02:08:35.084Z", "2025-12-31T23:59:59.999Z", "2026-02-19T02:08:35Z", "2026-02-19T02:08:35.084+02:00",
+    "2026-02-19T02:08:35.084", "2026-02-19T02:60:35.084Z", "2026-02-19T24:08:35.084Z", "1999-02-19T02:08:35.084Z",
+    "2026-02-19T02:08:3x.084Z",
+])
 def test_timestamps_match_fromisoformat(text: str) -> None:
     from datetime import UTC, datetime, timedelta
 
