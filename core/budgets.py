@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
@@ -59,6 +61,9 @@ class BudgetManager:
     ) -> None:
         self.tracker = cost_tracker or CostTracker(settings=settings, config_dir=config_dir)
         self.settings = settings or self.tracker.settings
+        # Alert levels seen recorded, per (scope, period, window start). Alerts are never deleted, so a
+        # level seen once stays known: a window whose crossed levels are all known needs no query.
+        self._known_alerts: dict[tuple[str, str, int], set[str]] = {}
 
     @property
     def ledger(self) -> Any:
@@ -91,7 +96,8 @@ class BudgetManager:
         if budget is None:
             raise InvalidUsage(f"no {period.value} budget is configured for scope {scope!r}")
         now = now or utcnow()
-        win = self.window(period, now)
+        timezone = self.settings.timezone_name  # the zone's name once: it is looked up from the environment
+        win = window_for(period, now, ZoneInfo(timezone), self.settings.cost.week_start)
         ledger_scope = "*" if scope == "global" else scope
         totals = self.ledger.totals(ledger_scope, win.start_us, win.end_us)
         limit_pico = usd_to_pico(budget.limit)
@@ -107,7 +113,7 @@ class BudgetManager:
             scope=scope,
             window_start=win.start,
             window_end=win.end,
-            timezone=self.settings.timezone_name,
+            timezone=timezone,
             budget_limit=budget.limit,
             current_spending=pico_to_usd(spent_pico),
             remaining_budget=pico_to_usd(limit_pico - spent_pico),
@@ -194,13 +200,20 @@ class BudgetManager:
         limit_pico: int,
         budget: PeriodBudget,
     ) -> list[BudgetAlert]:
-        known = self.ledger.known_alert_levels(scope, period.value, win.start_us)
-        crossed = [lv for lv in AlertLevel if lv is not AlertLevel.OK and lv.rank <= level.rank]
+        crossed = _CROSSED[level]
+        key = (scope, period.value, win.start_us)
+        known = self._known_alerts.get(key)
+        if known is None or any(lv.value not in known for lv in crossed):
+            known = self.ledger.known_alert_levels(scope, period.value, win.start_us)
+            if len(self._known_alerts) >= 1024:
+                self._known_alerts.clear()
+            self._known_alerts[key] = known
         out = []
         for lv in crossed:
             if lv.value in known:
                 continue
             new, created_us = self.ledger.record_alert(scope, period.value, win.start_us, lv.value, spent_pico, limit_pico)
+            known.add(lv.value)
             if new:
                 out.append(
                     BudgetAlert(
@@ -259,16 +272,29 @@ class BudgetManager:
 def alert_level(spent_pico: int, limit_pico: int, budget: PeriodBudget) -> AlertLevel:
     """The highest level whose threshold the spending has reached, compared exactly (no float edge)."""
     t = budget.alert_thresholds
-    spent = Decimal(spent_pico)
     for level, threshold in (
         (AlertLevel.EXCEEDED, t.exceeded),
         (AlertLevel.CRITICAL, t.critical),
         (AlertLevel.WARNING, t.warning),
         (AlertLevel.INFO, t.info),
     ):
-        if spent >= Decimal(str(threshold)) * limit_pico:
+        # spent >= Decimal(str(threshold)) * limit, in integers: threshold = numerator / denominator.
+        numerator, denominator = _ratio(threshold)
+        if spent_pico * denominator >= numerator * limit_pico:
             return level
     return AlertLevel.OK
+
+
+@lru_cache(maxsize=256)
+def _ratio(threshold: float) -> tuple[int, int]:
+    """The threshold as written (its shortest decimal text), as an exact integer ratio."""
+    return Decimal(str(threshold)).as_integer_ratio()
+
+
+# Levels recorded when spending reaches a level: every level up to it (OK records nothing).
+_CROSSED = {
+    level: [lv for lv in AlertLevel if lv is not AlertLevel.OK and lv.rank <= level.rank] for level in AlertLevel
+}
 
 
 def _alert_from_row(row: dict[str, Any]) -> BudgetAlert:
