@@ -92,36 +92,38 @@ def _read(task: FileTask, result: FileResult) -> None:
     index: dict[str, int] = {}
     pos = task.start
     read = malformed = synthetic = before_since = usage_lines = duplicates = 0
-    with path.open("rb") as handle:
-        handle.seek(task.start)
-        for raw in handle:
-            if raw[-1:] != b"\n" and not _complete_tail(raw):
-                break  # still being written: read it next time
-            pos += len(raw)
-            if USAGE_MARKER in raw:
-                read += 1
-                entry = parse_line(raw, ctx)
-                if type(entry) is UsageLine:
-                    if since_us is not None and entry.ts_us < since_us:
-                        before_since += 1
-                        continue
-                    usage_lines += 1
-                    at = index.get(entry.key)
-                    if at is None:
-                        index[entry.key] = len(entries)
-                        entries.append(entry)
-                    else:
-                        duplicates += 1
-                        if better(entry, entries[at]):
-                            entries[at] = entry
-                elif entry is MALFORMED:
-                    malformed += 1
-                elif entry is SYNTHETIC:
-                    synthetic += 1
-            else:
-                stripped = raw.strip()
-                if not stripped:
+    head = bytearray()  # the file's first bytes, for its head hash (when read from the start)
+    for raw in _lines(path, task.start):
+        if raw[-1:] != b"\n" and not _complete_tail(raw):
+            break  # still being written: read it next time
+        if pos < HEAD_BYTES:
+            head += raw[: HEAD_BYTES - pos]
+        pos += len(raw)
+        if USAGE_MARKER in raw:
+            read += 1
+            entry = parse_line(raw, ctx)
+            if type(entry) is UsageLine:
+                if since_us is not None and entry.ts_us < since_us:
+                    before_since += 1
                     continue
+                usage_lines += 1
+                at = index.get(entry.key)
+                if at is None:
+                    index[entry.key] = len(entries)
+                    entries.append(entry)
+                else:
+                    duplicates += 1
+                    if better(entry, entries[at]):
+                        entries[at] = entry
+            elif entry is MALFORMED:
+                malformed += 1
+            elif entry is SYNTHETIC:
+                synthetic += 1
+        elif raw[:1] == b"{" and raw[-2:] == b"}\n":
+            read += 1  # a JSON object line without usage (Claude Code's lines start and end so)
+        else:
+            stripped = raw.strip()
+            if stripped:
                 read += 1
                 if stripped[:1] != b"{" or stripped[-1:] != b"}":
                     malformed += 1
@@ -129,11 +131,22 @@ def _read(task: FileTask, result: FileResult) -> None:
     result.usage_lines, result.duplicates = usage_lines, duplicates
     if before_since:
         return  # lines were left out on purpose: read the file again next time, from where it was
-    continuing = task.start and task.head_hash is not None and _head_length(task.head_hash) >= min(HEAD_BYTES, pos)
-    head = task.head_hash if continuing else head_hash(path, min(HEAD_BYTES, pos))
+    if not task.start:
+        digest = f"{len(head)}:{hashlib.sha1(head).hexdigest()}"
+    elif task.head_hash is not None and _head_length(task.head_hash) >= min(HEAD_BYTES, pos):
+        digest = task.head_hash
+    else:
+        digest = head_hash(path, min(HEAD_BYTES, pos))
     result.state = {"path": task.path, "device": task.device, "inode": task.inode, "size": task.size,
-                    "mtime_ns": task.mtime_ns, "offset": pos, "head_hash": head, "lines": task.lines + read,
+                    "mtime_ns": task.mtime_ns, "offset": pos, "head_hash": digest, "lines": task.lines + read,
                     "updated_us": time.time_ns() // 1000}
+
+
+def _lines(path: Path, start: int) -> Iterator[bytes]:
+    """The file's lines from `start`, each with its newline (the last one may lack it)."""
+    with path.open("rb") as handle:
+        handle.seek(start)
+        yield from handle
 
 
 def read_files(tasks: Sequence[FileTask]) -> Iterator[FileResult]:

@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -34,7 +34,7 @@ MAX_NAME = 200
 FUTURE_SLACK = timedelta(minutes=5)
 _FUTURE_SLACK_US = FUTURE_SLACK // timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_decode = json.JSONDecoder().decode
+_raw_decode = json.JSONDecoder().raw_decode
 _ANTHROPIC_ID = re.compile(r"msg_[A-Za-z0-9_-]{1,64}")
 
 
@@ -158,15 +158,20 @@ class FileContext:
     project_of: Any  # callable(cwd) -> project id or None
     agent_type_of: Any  # callable(agent_id) -> subagent type (progress lines of a main transcript)
     now_us: int
+    sessions: dict[str, str] = field(default_factory=dict)  # as written -> checked and interned, once a file
+    models: dict[str, str] = field(default_factory=dict)
 
 
 def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
     """Read one complete transcript line (bytes, newline optional)."""
     try:
-        obj = _decode(raw.decode())
+        text = raw.decode()
+        if text[:1] != "{":
+            text = text.lstrip()
+        obj, end = _raw_decode(text)
     except ValueError:  # includes UnicodeDecodeError
         return MALFORMED
-    if type(obj) is not dict:
+    if type(obj) is not dict or (end < len(text) and text[end:].strip()):
         return MALFORMED
     entry: dict[str, Any] = obj
     message = obj.get("message")
@@ -207,7 +212,12 @@ def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
     if len(key) > MAX_ID:
         key = "line:" + hashlib.sha1(key.encode()).hexdigest()
         message_id = None
-    session_id = sys.intern(_text(entry.get("sessionId"), MAX_ID) or ctx.session_id)
+    raw_session = entry.get("sessionId")
+    session_id = ctx.sessions.get(raw_session) if type(raw_session) is str else None
+    if session_id is None:
+        session_id = sys.intern(_text(raw_session, MAX_ID) or ctx.session_id)
+        if type(raw_session) is str:
+            ctx.sessions[raw_session] = session_id
     file_agent = ctx.agent_type
     sidechain = file_agent is not None or entry.get("isSidechain") is True
     if file_agent is not None:
@@ -217,7 +227,12 @@ def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
     else:
         agent_type = MAIN_AGENT
     cwd = entry.get("cwd")
-    return UsageLine(key, message_id, session_id, ts_us, sys.intern(_text(model, MAX_NAME) or "unknown"),
+    model_name = ctx.models.get(model) if type(model) is str else None
+    if model_name is None:
+        model_name = sys.intern(_text(model, MAX_NAME) or "unknown")
+        if type(model) is str:
+            ctx.models[model] = model_name
+    return UsageLine(key, message_id, session_id, ts_us, model_name,
                      counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], usage.get("speed") == "fast",
                      sidechain, agent_type, ctx.project_of(cwd if type(cwd) is str else None))
 

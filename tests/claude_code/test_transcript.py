@@ -208,3 +208,16 @@ def test_timestamps_match_fromisoformat(text: str) -> None:
     except ValueError:
         expected = None
     assert _timestamp_us(text) == expected
+
+
+@pytest.mark.parametrize("model", [["a"], {"x": 1}, 7, None, "", "x" * 300])
+def test_odd_model_values_are_recorded_as_unknown(model: object) -> None:
+    line = parse(assistant("m", "r", model=model))  # type: ignore[arg-type]
+    assert isinstance(line, UsageLine) and line.model == "unknown"
+
+
+def test_trailing_garbage_and_leading_space() -> None:
+    good = dumps(assistant("m", "r"))
+    assert parse(good + " x") is MALFORMED
+    assert isinstance(parse(good + "  \r"), UsageLine)
+    assert isinstance(parse(" " + good), UsageLine)
