@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,13 +149,18 @@ def _lines(path: Path, start: int) -> Iterator[bytes]:
         yield from handle
 
 
-def read_files(tasks: Sequence[FileTask]) -> Iterator[FileResult]:
-    """Results in task order: from worker processes for a large read, else in this process."""
+def read_files(tasks: Sequence[FileTask], meanwhile: Callable[[], object] | None = None) -> Iterator[FileResult]:
+    """Results in task order: from worker processes for a large read, else in this process.
+
+    `meanwhile` runs once the workers are busy (the importer loads the price catalogue then).
+    """
     workers = min(int(os.environ.get("MODEL_CONFIG_IMPORT_WORKERS", MAX_WORKERS)), os.cpu_count() or 1, len(tasks))
     total = sum(t.size - t.start for t in tasks)
     # Worker processes are forked, which is only safe from a single-threaded process (the CLI, not a server).
     single_threaded = threading.active_count() == 1
     if workers < 2 or total < PARALLEL_MIN_BYTES or not single_threaded or not sys.platform.startswith("linux"):
+        if meanwhile is not None and tasks:
+            meanwhile()
         for task in tasks:
             yield read_file(task)
         return
@@ -167,15 +172,19 @@ def read_files(tasks: Sequence[FileTask]) -> Iterator[FileResult]:
         # however large the corpus, and however much faster the workers are than the writer.
         waiting: deque[tuple[int, Any]] = deque()
         ahead = 0
-        feed = iter(batches)
-        for batch in feed:
+        for batch in batches:
             size = sum(t.size - t.start for t in batch)
             waiting.append((size, pool.apply_async(read_batch, (batch,))))
             ahead += size
+            if meanwhile is not None and ahead >= WINDOW_BYTES:
+                meanwhile()
+                meanwhile = None
             while ahead >= WINDOW_BYTES and waiting:
                 done, pending = waiting.popleft()
                 ahead -= done
                 yield from pending.get()
+        if meanwhile is not None:
+            meanwhile()
         while waiting:
             yield from waiting.popleft()[1].get()
 
