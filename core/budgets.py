@@ -139,9 +139,30 @@ class BudgetManager:
         """Alerts newly crossed by a record: global budgets and the scopes the record belongs to."""
         scopes = ["global", f"agent:{agent_type}"] + ([f"project:{project_id}"] if project_id else [])
         scopes = [s for s in scopes if s == "global" or s in self.settings.cost.scoped_budgets]
+        # check_all(forecast=False) keeping only the new alerts, which runs after every tracked record:
+        # every window's spending in one read, and no read at all for a window whose every alert level
+        # is already recorded (nothing new can be announced there).
+        now = now or utcnow()
+        zone = ZoneInfo(self.settings.timezone_name)
+        pending: list[tuple[str, BudgetPeriod, PeriodBudget, Window]] = []
+        for scope in scopes:
+            for period in BudgetPeriod:
+                budget = self.budget_for(period, scope)
+                if budget is None:
+                    continue
+                win = window_for(period, now, zone, self.settings.cost.week_start)
+                if len(self._known_alerts.get((scope, period.value, win.start_us), ())) == len(_CROSSED[AlertLevel.EXCEEDED]):
+                    continue
+                pending.append((scope, period, budget, win))
+        if not pending:
+            return []
+        spent = self.ledger._totals_many([("*" if s == "global" else s, w.start_us, w.end_us) for s, _, _, w in pending])
         alerts: list[BudgetAlert] = []
-        for status in self.check_all(now=now, forecast=False, scopes=scopes):
-            alerts.extend(status.new_alerts)
+        for (scope, period, budget, win), totals in zip(pending, spent, strict=True):
+            limit_pico = usd_to_pico(budget.limit)
+            level = alert_level(totals.cost_pico, limit_pico, budget)
+            if level is not AlertLevel.OK:
+                alerts.extend(self._record_alerts(scope, period, win, level, totals.cost_pico, limit_pico, budget))
         return alerts
 
     def should_downgrade_model(self, period: BudgetPeriod | str = BudgetPeriod.DAILY) -> bool:
