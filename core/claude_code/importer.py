@@ -17,7 +17,7 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -42,16 +42,16 @@ KEEP_IN_MEMORY = 40_000  # copies kept in memory for dedupe (~1 KB each)
 class ImportSummary(BaseModel):
     """What one import run found and did."""
 
-    files: int = Field(0, description="Transcript files found")
-    files_read: int = Field(0, description="Files with something new to read")
-    files_restarted: int = Field(0, description="Files replaced or truncated since the last run, read from the start")
-    lines: int = Field(0, description="Complete lines read")
-    usage_lines: int = Field(0, description="Lines that carried usage")
+    files: int = Field(default=0, description="Transcript files found")
+    files_read: int = Field(default=0, description="Files with something new to read")
+    files_restarted: int = Field(default=0, description="Files replaced or truncated since the last run: read again")
+    lines: int = Field(default=0, description="Complete lines read")
+    usage_lines: int = Field(default=0, description="Lines that carried usage")
     new_records: int = 0
-    duplicates_skipped: int = Field(0, description="Usage lines that were copies of a request already kept")
-    superseded: int = Field(0, description="Stored records replaced by a better copy (later snapshot, main thread)")
+    duplicates_skipped: int = Field(default=0, description="Usage lines that were copies of a request already kept")
+    superseded: int = Field(default=0, description="Stored records replaced by a better copy (final snapshot...)")
     malformed_lines: int = 0
-    synthetic_lines: int = Field(0, description="`<synthetic>` placeholders and API errors: not usage")
+    synthetic_lines: int = Field(default=0, description="`<synthetic>` placeholders and API errors: not usage")
     skipped_before_since: int = 0
     unknown_models: dict[str, int] = Field(default_factory=dict, description="Model -> new records recorded unpriced")
     errors: list[str] = Field(default_factory=list, description="Files that could not be read")
@@ -430,26 +430,3 @@ class _Writer:
         if self.error is not None:
             error, self.error = self.error, None
             raise error
-
-
-# -- auto-import (servers call this before answering reporting tools) ----------------------------
-
-_last_auto: dict[str, float] = {}
-
-
-def auto_import(manager: ModelConfigManager, *, min_interval_seconds: float = 5.0,
-                sequence: Sequence[str] | None = None) -> ImportSummary | None:
-    """Import incrementally when `cost.claude_code.auto_import` is on (at most every few seconds).
-
-    Returns the summary, or None when auto-import is off or ran moments ago.
-    """
-    if not manager.settings.cost.claude_code.auto_import:
-        return None
-    now = time.monotonic()
-    key = manager.db_path
-    last = _last_auto.get(key)
-    if last is not None and now - last < min_interval_seconds:
-        return None
-    _last_auto[key] = now
-    return import_claude_code(manager, list(sequence) if sequence else None)
-

@@ -82,9 +82,9 @@ def merged(settings: dict[str, Any], base: str, extra: list[str] | None = None) 
             group["hooks"] = kept
         groups[:] = [g for g in groups if not (isinstance(g, dict) and g.get("hooks") == [])]
         if not placed:
-            group: dict[str, Any] = {"matcher": matcher} if matcher else {}
-            group["hooks"] = [wanted]
-            groups.append(group)
+            ours: dict[str, Any] = {"matcher": matcher} if matcher else {}
+            ours["hooks"] = [wanted]
+            groups.append(ours)
     return out
 
 

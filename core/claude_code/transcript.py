@@ -192,6 +192,7 @@ def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
         entry.setdefault("timestamp", obj.get("timestamp"))
         entry.setdefault("cwd", obj.get("cwd"))
         entry.setdefault("isSidechain", True)
+    assert message is not None
     model = message.get("model")
     if entry.get("isApiErrorMessage") is True or model == "<synthetic>":
         return SYNTHETIC
