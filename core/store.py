@@ -484,6 +484,8 @@ class Ledger:
 
     def _insert_values(self, values: Sequence[Sequence[Any]]) -> int:
         """`insert_many` for rows given as value lists in USAGE_COLUMNS order (the bulk path's own form)."""
+        if not values:
+            return 0
         with self.write() as conn:
             # We hold the write lock, so every row above the current max id is one of ours.
             top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM usage").fetchone()[0]
