@@ -151,12 +151,14 @@ class BudgetManager:
                 if budget is None:
                     continue
                 win = window_for(period, now, zone, self.settings.cost.week_start)
-                if len(self._known_alerts.get((scope, period.value, win.start_us), ())) == len(_CROSSED[AlertLevel.EXCEEDED]):
+                if len(self._known_alerts.get((scope, period.value, win.start_us), ())) == _ALERT_LEVELS:
                     continue
                 pending.append((scope, period, budget, win))
         if not pending:
             return []
-        spent = self.ledger._totals_many([("*" if s == "global" else s, w.start_us, w.end_us) for s, _, _, w in pending])
+        spent = self.ledger._totals_many(
+            [("*" if s == "global" else s, w.start_us, w.end_us) for s, _, _, w in pending]
+        )
         alerts: list[BudgetAlert] = []
         for (scope, period, budget, win), totals in zip(pending, spent, strict=True):
             limit_pico = usd_to_pico(budget.limit)
@@ -316,6 +318,7 @@ def _ratio(threshold: float) -> tuple[int, int]:
 _CROSSED = {
     level: [lv for lv in AlertLevel if lv is not AlertLevel.OK and lv.rank <= level.rank] for level in AlertLevel
 }
+_ALERT_LEVELS = len(_CROSSED[AlertLevel.EXCEEDED])
 
 
 def _alert_from_row(row: dict[str, Any]) -> BudgetAlert:

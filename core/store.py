@@ -627,10 +627,14 @@ class Ledger:
         for i, (scope, start_us, end_us) in enumerate(windows):
             days, buckets, edges = _plan(start_us, end_us)
             for d0, d1 in days:
-                parts.append(f"SELECT {i}, {_TOTAL_COLS} FROM usage_totals_day WHERE scope = ? AND day >= ? AND day < ?")
+                parts.append(
+                    f"SELECT {i}, {_TOTAL_COLS} FROM usage_totals_day WHERE scope = ? AND day >= ? AND day < ?"
+                )
                 params += (scope, d0, d1)
             for b0, b1 in buckets:
-                parts.append(f"SELECT {i}, {_TOTAL_COLS} FROM usage_totals WHERE scope = ? AND bucket >= ? AND bucket < ?")
+                parts.append(
+                    f"SELECT {i}, {_TOTAL_COLS} FROM usage_totals WHERE scope = ? AND bucket >= ? AND bucket < ?"
+                )
                 params += (scope, b0, b1)
             if edges:
                 where, extra = self._scope_where(scope)
