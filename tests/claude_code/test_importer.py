@@ -354,3 +354,10 @@ def test_parallel_reading_gives_the_same_ledger(tmp_path: Path, monkeypatch: pyt
         assert ledger_snapshot(parallel) == snapshot
     assert forked == ["fork"]
     assert got.model_dump(exclude={"elapsed_seconds"}) == expected.model_dump(exclude={"elapsed_seconds"})
+
+
+def test_page_cache_is_restored_after_an_import(project: Path, manager: ModelConfigManager) -> None:
+    before = manager.ledger.conn.execute("PRAGMA cache_size").fetchone()[0]
+    write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1")])
+    import_claude_code(manager)
+    assert manager.ledger.conn.execute("PRAGMA cache_size").fetchone()[0] == before
