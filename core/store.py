@@ -850,6 +850,18 @@ class Ledger:
                 inserted += 1 if added and not gone else 0
         return replaced, inserted
 
+    @contextmanager
+    def page_cache(self, kib: int) -> Iterator[None]:
+        """Limit SQLite's page cache to `kib` KiB meanwhile (a long import stays within its memory bound)."""
+        with self._lock:
+            old = int(self.conn.execute("PRAGMA cache_size").fetchone()[0])
+            self.conn.execute(f"PRAGMA cache_size = {-int(kib)}")
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.conn.execute(f"PRAGMA cache_size = {old}")
+
     def rows_by_request_prefix(self, prefixes: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """Rows whose request_id starts with each prefix (a range scan of the unique index per prefix)."""
         out: dict[str, list[dict[str, Any]]] = {}
