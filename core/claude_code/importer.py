@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from ..usage import UsageInput
 from ..windows import local_midnight, to_us
 from . import discovery
-from .reader import FileTask, _head_length, head_hash, read_files
+from .reader import PARALLEL_MIN_BYTES, FileTask, _head_length, head_hash, read_files
 from .transcript import Kept, UsageLine, better, is_replay, message_id_of
 
 if TYPE_CHECKING:
@@ -132,7 +132,6 @@ class _Run:
         self.check_ledger = self.ledger.totals("*").ops > 0
         self.pending: dict[str, UsageLine] = {}  # key -> copy to insert
         self.replacing: dict[str, UsageLine] = {}  # request id of a stored record -> copy that supersedes it
-        self.known_models: dict[str, bool] = {}
         self.duplicates = 0  # counted here in the hot path, added to the summary at each flush
         self.superseded = 0
         # Records are written by a thread of their own while the next files are parsed (SQLite works
@@ -172,7 +171,7 @@ class _Run:
         summary = self.summary
         summary.files_read = len(tasks)
         # The price catalogue takes ~0.3 s to load: load it while the first files are being read.
-        warm = (lambda: self.manager.price_book.is_known("claude-sonnet-4-5")) if tasks else None
+        warm = (lambda: self.manager.price_book.is_known("claude-sonnet-4-5")) if total >= PARALLEL_MIN_BYTES else None
         for n, result in enumerate(read_files(tasks, warm)):
             offer = self.offer
             for entry in result.entries:
@@ -312,11 +311,11 @@ class _Run:
             kept = self.kept.get(line.key)
             if kept is not None:
                 kept.stored = True  # written before anything reads the ledger again (see _look_up)
+        prices = self.manager.price_book
         for line in self.pending.values():
-            known = self.known_models.get(line.model)
-            if known is None:
-                known = self.known_models[line.model] = self.manager.price_book.is_known(line.model)
-            if not known:
+            # The same resolution the ledger row gets (cached per model and day; no catalogue load for a
+            # hook whose prices are in the price cache).
+            if prices.resolve(prices.canonical_id(line.model), line.timestamp, fast=line.fast) is None:
                 self.unknown[line.model] += 1
         self.summary.duplicates_skipped += self.duplicates
         self.summary.superseded += self.superseded
