@@ -13,8 +13,6 @@ sequence of appends and imports leaves the same ledger as one import at the end.
 from __future__ import annotations
 
 import os
-import queue
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -28,6 +26,7 @@ from pydantic import BaseModel, Field
 from ..usage import UsageInput
 from ..windows import local_midnight, to_us
 from . import discovery
+from .pipeline import Bloom, Writer
 from .reader import PARALLEL_MIN_BYTES, FileTask, _head_length, head_hash, read_files
 from .transcript import Kept, UsageLine, better, is_replay, message_id_of
 
@@ -50,7 +49,7 @@ class ImportSummary(BaseModel):
     usage_lines: int = Field(default=0, description="Lines that carried usage")
     new_records: int = 0
     duplicates_skipped: int = Field(default=0, description="Usage lines that were copies of a request already kept")
-    superseded: int = Field(default=0, description="Stored records replaced by a better copy (final snapshot...)")
+    superseded: int = Field(default=0, description="Stored records replaced by a better copy of their request")
     malformed_lines: int = 0
     synthetic_lines: int = Field(default=0, description="`<synthetic>` placeholders and API errors: not usage")
     skipped_before_since: int = 0
@@ -127,7 +126,7 @@ class _Run:
         self.kept: dict[str, Kept] = {}
         self.by_message: dict[str, str | list[str]] = {}
         self.loaded: set[int] = set()  # message ids whose stored copies are in `kept`
-        self.evicted = _Bloom()
+        self.evicted = Bloom()
         # A fresh ledger holds nothing to compare with: skip the per-message lookups.
         self.check_ledger = self.ledger.totals("*").ops > 0
         self.pending: dict[str, UsageLine] = {}  # key -> copy to insert
@@ -136,7 +135,7 @@ class _Run:
         self.superseded = 0
         # Records are written by a thread of their own while the next files are parsed (SQLite works
         # without the GIL). Anything that reads the ledger waits for it first.
-        self.writer = _Writer()
+        self.writer = Writer()
         self.written = (0, 0, 0)  # (new records, duplicates, superseded that were new), set by the writer
         self.unknown: Counter[str] = Counter()
         self.states_to_save: list[dict[str, Any]] = []
@@ -385,73 +384,3 @@ def _construct(**values: Any) -> UsageInput:
     _set(usage, "__pydantic_extra__", None)
     _set(usage, "__pydantic_private__", None)
     return usage
-
-
-class _Bloom:
-    """A fixed-size set of hashes that may answer "maybe" for one never added (then a lookup is wasted).
-
-    4 MB and three probes: about one false "maybe" in 300,000 for 200,000 message ids.
-    """
-
-    BITS = 1 << 25
-
-    def __init__(self) -> None:
-        self.bits = bytearray(self.BITS // 8)
-
-    def _probes(self, h: int) -> list[int]:
-        mask = self.BITS - 1
-        first, step = h & mask, ((h >> 25) & mask) | 1
-        return [(first + i * step) & mask for i in range(3)]
-
-    def add(self, h: int) -> None:
-        for p in self._probes(h):
-            self.bits[p >> 3] |= 1 << (p & 7)
-
-    def __contains__(self, h: int) -> bool:
-        return all(self.bits[p >> 3] & (1 << (p & 7)) for p in self._probes(h))
-
-
-class _Writer:
-    """One background thread running write jobs in order; `drain` waits for them and re-raises a failure."""
-
-    def __init__(self) -> None:
-        self.jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=1)  # bounds memory
-        self.error: BaseException | None = None
-        self.thread: threading.Thread | None = None
-
-    def submit(self, job: Callable[[], None]) -> None:
-        self._raise()
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._run, name="claude-code-import-writer", daemon=True)
-            self.thread.start()
-        self.jobs.put(job)
-
-    def _run(self) -> None:
-        while True:
-            job = self.jobs.get()
-            try:
-                if job is None:
-                    return
-                if self.error is None:
-                    job()
-            except BaseException as exc:  # handed to the importing thread by drain()
-                self.error = exc
-            finally:
-                self.jobs.task_done()
-
-    def drain(self) -> None:
-        if self.thread is not None:
-            self.jobs.join()
-        self._raise()
-
-    def close(self) -> None:
-        if self.thread is not None:
-            self.jobs.put(None)
-            self.thread.join()
-            self.thread = None
-        self._raise()
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error

@@ -361,3 +361,29 @@ def test_page_cache_is_restored_after_an_import(project: Path, manager: ModelCon
     write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1")])
     import_claude_code(manager)
     assert manager.ledger.conn.execute("PRAGMA cache_size").fetchone()[0] == before
+
+
+def test_a_failed_write_is_raised(project: Path, manager: ModelConfigManager) -> None:
+    from core.errors import LedgerError
+
+    def fail(*args: object, **kwargs: object) -> tuple[int, int]:
+        raise LedgerError("disk full")
+
+    manager.cost_tracker.track_many = fail  # type: ignore[method-assign]
+    write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1")])
+    with pytest.raises(LedgerError, match="disk full"):
+        import_claude_code(manager)
+    del manager.cost_tracker.track_many
+    assert manager.ledger.import_states() == {}  # the file's state was not saved: it is read again
+    assert import_claude_code(manager).new_records == 1
+
+
+def test_bloom_filter() -> None:
+    from core.claude_code.pipeline import Bloom
+
+    bloom = Bloom()
+    added = [hash(f"msg_{i}") for i in range(20_000)]
+    for h in added:
+        bloom.add(h)
+    assert all(h in bloom for h in added)
+    assert sum(hash(f"other_{i}") in bloom for i in range(20_000)) <= 2
