@@ -42,7 +42,7 @@ def corpus(name: str, sessions: int, requests: int, payload: int, seed: int = 1)
     """A generated Claude config dir, built once and reused."""
     root = CACHE / name
     marker = root / "corpus.json"
-    params = {"sessions": sessions, "requests": requests, "payload": payload, "seed": seed, "version": 2}
+    params = {"sessions": sessions, "requests": requests, "payload": payload, "seed": seed, "version": 3}
     if marker.exists():
         info = json.loads(marker.read_text())
         if info.get("params") == params:
@@ -221,7 +221,7 @@ def main() -> None:
     parser.add_argument("--skip-hook", action="store_true")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
-    root, stats = corpus("corpus-100k", sessions=args.sessions, requests=40, payload=230)
+    root, stats = corpus("corpus-100k", sessions=args.sessions, requests=40, payload=60)
     bench_import(root, stats, args.runs)
     if not args.skip_hook:
         print()

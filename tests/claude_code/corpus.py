@@ -139,9 +139,9 @@ class Corpus:
             kind = self.rng.choice(["text", "tool_use", "thinking"])
             content: dict[str, Any]
             if kind == "text":
-                content = {"type": "text", "text": self._text(self.rng.randint(40, 900))}
+                content = {"type": "text", "text": self._text(self.rng.randint(20, 600))}
             elif kind == "thinking":
-                content = {"type": "thinking", "thinking": self._text(self.rng.randint(40, 600)), "signature": "x"}
+                content = {"type": "thinking", "thinking": self._text(self.rng.randint(20, 400)), "signature": "x"}
             else:
                 content = {"type": "tool_use", "id": self._id("toolu_"), "name": "Read",
                            "input": {"file_path": f"{cwd}/src/{self._id('', 6)}.py"}}
