@@ -123,7 +123,9 @@ def pre_tool_use(manager: ModelConfigManager, payload: dict[str, Any]) -> dict[s
         return None
     worst = max(soft, key=lambda x: (x.alert_level.rank, x.percentage_used))
     requested = tool_input.get("model") if isinstance(tool_input.get("model"), str) else None
-    current = tier_hint(requested) or _configured_tier(agent_type) or manager.selector.base_tier(agent_type or "")[0]
+    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
+    current = (tier_hint(requested) or _configured_tier(agent_type, cwd)
+               or manager.selector.base_tier(agent_type or "")[0])
     target = Tier.HAIKU if worst.alert_level is AlertLevel.EXCEEDED else current.step(-1)
     if target.rank >= current.rank:
         return None  # already on the cheapest tier the budget allows
@@ -133,10 +135,11 @@ def pre_tool_use(manager: ModelConfigManager, payload: dict[str, Any]) -> dict[s
     return _pre_tool_output("allow", reason, {**tool_input, "model": target.value})
 
 
-def _configured_tier(agent_type: str | None) -> Tier | None:
+def _configured_tier(agent_type: str | None, cwd: str | None) -> Tier | None:
+    """The model tier in the subagent's definition (the project's `.claude/agents`, else the user's)."""
     if not agent_type:
         return None
-    for agent in find_agents():
+    for agent in find_agents(os.environ.get("CLAUDE_PROJECT_DIR") or cwd):
         if agent.name == agent_type:
             return tier_hint(agent.model)
     return None

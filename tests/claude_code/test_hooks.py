@@ -152,9 +152,10 @@ def test_session_start_adds_one_line_of_status(isolated_env: Path) -> None:
 # -- the budget gate, in process (the table of cases) --------------------------------------------
 
 
-def gate(tool_input: dict[str, Any]) -> dict[str, Any] | None:
+def gate(tool_input: dict[str, Any], cwd: str = CWD) -> dict[str, Any] | None:
     out = io.StringIO()
-    hooks.run("pre-tool-use", ModelConfigManager, io.StringIO(json.dumps(agent_payload(tool_input))), out)
+    payload = {**agent_payload(tool_input), "cwd": cwd}
+    hooks.run("pre-tool-use", ModelConfigManager, io.StringIO(json.dumps(payload)), out)
     return json.loads(out.getvalue())["hookSpecificOutput"] if out.getvalue() else None
 
 
@@ -176,16 +177,19 @@ def test_gate_table(isolated_env: Path, spent_tokens: int, requested: str | None
         assert out is not None and out["updatedInput"]["model"] == expected
 
 
-def test_gate_uses_the_agent_definition_model(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("via", ["env", "cwd"])
+def test_gate_uses_the_agent_definition_model(isolated_env: Path, monkeypatch: pytest.MonkeyPatch, via: str) -> None:
     project_dir = isolated_env / "proj"
     (project_dir / ".claude" / "agents").mkdir(parents=True)
     (project_dir / ".claude" / "agents" / "code-reviewer.md").write_text(
         "---\nname: code-reviewer\ndescription: Reviews diffs.\nmodel: opus\n---\nYou review code.\n")
-    monkeypatch.setenv("CLAUDE_PROJECT_DIR", str(project_dir))
+    if via == "env":
+        monkeypatch.setenv("CLAUDE_PROJECT_DIR", str(project_dir))
     budget(isolated_env, 10, auto_downgrade=True)
     spend(124_000)
-    out = gate({k: v for k, v in AGENT_INPUT.items() if k != "model"})
+    out = gate({k: v for k, v in AGENT_INPUT.items() if k != "model"}, cwd=str(project_dir))
     assert out is not None and out["updatedInput"]["model"] == "sonnet"
+    assert out["permissionDecisionReason"].endswith("subagent model opus -> sonnet")  # opus, from its definition
 
 
 def test_scoped_project_budget_denies(isolated_env: Path) -> None:
