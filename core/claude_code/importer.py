@@ -23,18 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from ..usage import UsageInput
 from ..windows import local_midnight, to_us
-from . import discovery
-from .pipeline import Bloom, Writer
-from .reader import PARALLEL_MIN_BYTES, FileTask, _head_length, head_hash, read_files
+from . import discovery, reader
+from .pipeline import CHUNK, SOURCE, Bloom, ProcessWriter, ThreadWriter, can_fork
+from .reader import FileTask, _head_length, head_hash, read_files
 from .transcript import Kept, UsageLine, better, is_replay, message_id_of
 
 if TYPE_CHECKING:
     from ..manager import ModelConfigManager
 
-SOURCE = "claude-code"
-CHUNK = 5000  # records a write transaction
 PAGE_CACHE_KIB = 16 * 1024  # SQLite's page cache during an import (the ledger's default is 64 MiB)
 KEEP_IN_MEMORY = 15_000  # copies kept in memory for dedupe (~0.5 KB each)
 
@@ -133,10 +130,9 @@ class _Run:
         self.replacing: dict[str, UsageLine] = {}  # request id of a stored record -> copy that supersedes it
         self.duplicates = 0  # counted here in the hot path, added to the summary at each flush
         self.superseded = 0
-        # Records are written by a thread of their own while the next files are parsed (SQLite works
-        # without the GIL). Anything that reads the ledger waits for it first.
-        self.writer = Writer()
-        self.written = (0, 0, 0)  # (new records, duplicates, superseded that were new), set by the writer
+        # Records are written while the next files are parsed, by a thread (SQLite works without the GIL)
+        # or, for a large import, by a process of its own. Anything that reads the ledger waits for it.
+        self.writer: ThreadWriter | ProcessWriter = ThreadWriter(self.tracker, self.ledger)
         self.unknown: Counter[str] = Counter()
         self.states_to_save: list[dict[str, Any]] = []
 
@@ -166,11 +162,25 @@ class _Run:
                 since_us=self.since_us, device=st.st_dev, inode=st.st_ino, size=st.st_size, mtime_ns=st.st_mtime_ns,
             ))
         total = sum(t.size - t.start for t in tasks)
+        if total >= reader.PARALLEL_MIN_BYTES and can_fork() and self.ledger.path != ":memory:":
+            self.writer = ProcessWriter(self.manager)  # forked before the readers: from one thread only
+        try:
+            self._read_tasks(tasks, total, progress)
+        except BaseException:
+            self.writer.abort()
+            raise
+        if self.summary.new_records or self.summary.superseded:
+            # Budget alerts crossed by what was imported are recorded once, as track_usage does.
+            self.manager.budget_manager.check_all(forecast=False)
+
+    def _read_tasks(self, tasks: list[FileTask], total: int, progress: Callable[[ImportProgress], None] | None
+                    ) -> None:
         done = 0
         summary = self.summary
         summary.files_read = len(tasks)
         # The price catalogue takes ~0.3 s to load: load it while the first files are being read.
-        warm = (lambda: self.manager.price_book.is_known("claude-sonnet-4-5")) if total >= PARALLEL_MIN_BYTES else None
+        prices = self.manager.price_book
+        warm = (lambda: prices.is_known("claude-sonnet-4-5")) if total >= reader.PARALLEL_MIN_BYTES else None
         for n, result in enumerate(read_files(tasks, warm)):
             offer = self.offer
             for entry in result.entries:
@@ -191,9 +201,6 @@ class _Run:
             if progress is not None:
                 progress(ImportProgress(n + 1, len(tasks), done, total))
         self.finish()
-        if summary.new_records or summary.superseded:
-            # Budget alerts crossed by what was imported are recorded once, as track_usage does.
-            self.manager.budget_manager.check_all(forecast=False)
 
     def _start_offset(self, path: Path, st: os.stat_result, state: dict[str, Any] | None) -> int | None:
         """Where to start reading, or None when nothing changed since the last run."""
@@ -303,15 +310,15 @@ class _Run:
     # -- writes --------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Hand what was decided to the writer thread; files' states are saved after their records."""
-        usages = [self._usage(line) for line in self.pending.values()]
-        replacements = [(old_key, self._usage(line)) for old_key, line in self.replacing.items()]
-        for line in [*self.pending.values(), *self.replacing.values()]:
+        """Hand what was decided to the writer; files' states are saved after their records."""
+        lines = list(self.pending.values())
+        replacements = list(self.replacing.items())
+        for line in [*lines, *self.replacing.values()]:
             kept = self.kept.get(line.key)
             if kept is not None:
                 kept.stored = True  # written before anything reads the ledger again (see _look_up)
         prices = self.manager.price_book
-        for line in self.pending.values():
+        for line in lines:
             # The same resolution the ledger row gets (cached per model and day; no catalogue load for a
             # hook whose prices are in the price cache).
             if prices.resolve(prices.canonical_id(line.model), line.timestamp, fast=line.fast) is None:
@@ -323,64 +330,13 @@ class _Run:
         states, self.states_to_save = self.states_to_save, []
         self.pending = {}
         self.replacing = {}
-        if usages or replacements or states:
-            self.writer.submit(lambda: self._write(usages, replacements, states))
+        if lines or replacements or states:
+            self.writer.write(lines, replacements, states)
         self._evict()
-
-    def _write(self, usages: list[UsageInput], replacements: list[tuple[str, UsageInput]],
-               states: list[dict[str, Any]]) -> None:
-        """(Writer thread.) Insert new records, supersede replaced ones, then save the files' states."""
-        new, duplicates = self.tracker.track_many(usages, source=SOURCE, chunk=CHUNK)
-        fresh = 0
-        if replacements:
-            pairs = [(old_key, self.tracker.build_row(u, source=SOURCE)) for old_key, u in replacements]
-            _, fresh = self.ledger.replace_requests(pairs)
-        self.ledger.save_import_states(states)
-        # Duplicates here were written first by another process; an old record already gone (pruned,
-        # or replaced by another process) makes its replacement a new record.
-        self.written = (self.written[0] + new + fresh, self.written[1] + duplicates, self.written[2] + fresh)
 
     def finish(self) -> None:
         self.flush()
-        self.writer.close()
-        new, duplicates, fresh = self.written
+        new, duplicates, fresh = self.writer.close()
         self.summary.new_records += new
         self.summary.duplicates_skipped += duplicates
         self.summary.superseded -= fresh
-
-    def _usage(self, line: UsageLine) -> UsageInput:
-        """The usage of a line, built without validating again: `parse_line` checked every bound UsageInput
-        checks (this is the import's hot path), and the ledger's CHECK constraints remain."""
-        return _construct(
-            agent_type=line.agent_type,
-            model_type=line.model,
-            input_tokens=line.input_tokens,
-            output_tokens=line.output_tokens,
-            project_id=line.project_id,
-            session_id=line.session_id,
-            task_description=None,
-            cache_creation_input_tokens=line.cache_write_tokens,
-            cache_creation_5m_input_tokens=line.cache_write_tokens - line.cache_write_1h_tokens,
-            cache_creation_1h_input_tokens=line.cache_write_1h_tokens,
-            cache_read_input_tokens=line.cache_read_tokens,
-            web_search_requests=line.web_search_requests,
-            request_id=line.key,
-            timestamp=line.timestamp,
-            batch=False,
-            fast_mode=line.fast,
-        )
-
-
-_USAGE_FIELDS = frozenset(UsageInput.model_fields)
-_set = object.__setattr__
-
-
-def _construct(**values: Any) -> UsageInput:
-    """`UsageInput.model_construct` for values that set every field, without its per-field Python loop
-    (which cost more than the rest of writing a record). tests/claude_code check both build equal models."""
-    usage = UsageInput.__new__(UsageInput)
-    _set(usage, "__dict__", values)
-    _set(usage, "__pydantic_fields_set__", _USAGE_FIELDS)
-    _set(usage, "__pydantic_extra__", None)
-    _set(usage, "__pydantic_private__", None)
-    return usage

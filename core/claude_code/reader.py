@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import discovery
+from .pipeline import can_fork
 from .transcript import MALFORMED, SYNTHETIC, USAGE_MARKER, FileContext, UsageLine, better, parse_line
 
 HEAD_BYTES = 4096
@@ -157,8 +156,7 @@ def read_files(tasks: Sequence[FileTask], meanwhile: Callable[[], object] | None
     workers = min(int(os.environ.get("MODEL_CONFIG_IMPORT_WORKERS", MAX_WORKERS)), os.cpu_count() or 1, len(tasks))
     total = sum(t.size - t.start for t in tasks)
     # Worker processes are forked, which is only safe from a single-threaded process (the CLI, not a server).
-    single_threaded = threading.active_count() == 1
-    if workers < 2 or total < PARALLEL_MIN_BYTES or not single_threaded or not sys.platform.startswith("linux"):
+    if workers < 2 or total < PARALLEL_MIN_BYTES or not can_fork():
         if meanwhile is not None and tasks:
             meanwhile()
         for task in tasks:

@@ -312,7 +312,7 @@ def test_bounded_memory_gives_the_same_ledger(tmp_path: Path, monkeypatch: pytes
 def test_fast_construction_equals_validation() -> None:
     from datetime import UTC, datetime
 
-    from core.claude_code.importer import _construct
+    from core.claude_code.pipeline import _construct
     from core.usage import UsageInput
 
     values = dict(agent_type="main", model_type="claude-opus-4-6", input_tokens=1, output_tokens=2, project_id="p",
@@ -352,8 +352,32 @@ def test_parallel_reading_gives_the_same_ledger(tmp_path: Path, monkeypatch: pyt
     with ModelConfigManager(db_path=str(tmp_path / "b.db")) as parallel:
         got = import_claude_code(parallel, [str(root)])
         assert ledger_snapshot(parallel) == snapshot
-    assert forked == ["fork"]
+    assert forked == ["fork", "fork"]  # the writer process, then the readers
     assert got.model_dump(exclude={"elapsed_seconds"}) == expected.model_dump(exclude={"elapsed_seconds"})
+    # A second, incremental import in parallel mode adds nothing.
+    with ModelConfigManager(db_path=str(tmp_path / "b.db")) as parallel:
+        assert import_claude_code(parallel, [str(root)]).new_records == 0
+
+
+def test_a_failed_write_in_the_writer_process_is_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from claude_code_corpus import build
+
+    from core.claude_code import pipeline, reader
+    from core.errors import LedgerError
+
+    def fail(*args: object) -> tuple[int, int, int]:
+        raise OSError("disk full")
+
+    root = tmp_path / "data"
+    build(root, sessions=4, requests=5, seed=9)
+    real = pipeline.apply_writes
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline, "apply_writes", fail)  # what the forked writer will run
+    with ModelConfigManager(db_path=str(tmp_path / "u.db")) as m:
+        with pytest.raises(LedgerError, match="OSError: disk full"):
+            import_claude_code(m, [str(root)])
+        monkeypatch.setattr(pipeline, "apply_writes", real)
+        assert import_claude_code(m, [str(root)]).new_records > 0  # nothing was marked read
 
 
 def test_page_cache_is_restored_after_an_import(project: Path, manager: ModelConfigManager) -> None:
