@@ -25,14 +25,13 @@ from pydantic import BaseModel, Field
 
 from ..windows import local_midnight, to_us
 from . import discovery, reader
-from .pipeline import CHUNK, SOURCE, Bloom, ProcessWriter, ThreadWriter, can_fork
+from .pipeline import CHUNK, PAGE_CACHE_KIB, SOURCE, Bloom, ProcessWriter, ThreadWriter, can_fork
 from .reader import FileTask, _head_length, head_hash, read_files
 from .transcript import Kept, UsageLine, better, is_replay, message_id_of
 
 if TYPE_CHECKING:
     from ..manager import ModelConfigManager
 
-PAGE_CACHE_KIB = 16 * 1024  # SQLite's page cache during an import (the ledger's default is 64 MiB)
 KEEP_IN_MEMORY = 15_000  # copies kept in memory for dedupe (~0.5 KB each)
 
 
