@@ -209,9 +209,10 @@ def test_four_writers_give_exact_rows_and_totals(tmp_path: Path) -> None:
 
     ledger = Ledger(str(db))
     assert ledger.count() == 2_000
-    # The writers really ran at once: in commit order, rows of different workers alternate.
+    # The writers really ran at once: in commit order, rows of different workers alternate (one after
+    # the other would alternate 3 times; on 2 cores each process commits runs of a few dozen rows).
     order = [r[0].split("-")[1] for r in ledger.conn.execute("SELECT request_id FROM usage ORDER BY id")]
-    assert sum(a != b for a, b in zip(order, order[1:], strict=False)) > 100
+    assert sum(a != b for a, b in zip(order, order[1:], strict=False)) > 20
     returned = {r["record_id"]: r for res in results.values() for r in res["records"]}
     assert len(returned) == 2_000 and not any(r["duplicate"] == "True" for r in returned.values())
     stored = {r["record_id"]: r["cost_pico"] for r in ledger.records()}
