@@ -130,8 +130,13 @@ class AnalyticsEngine:
                 unpriced_operations=total.unpriced_ops,
             ),
             top_agents=[
-                AgentCost(agent_type=a, cost=pico_to_usd(t.cost_pico), percentage=_pct(t.cost_pico, total.cost_pico),
-                          operations=t.ops, tokens=t.tokens)
+                AgentCost(
+                    agent_type=a,
+                    cost=pico_to_usd(t.cost_pico),
+                    percentage=_pct(t.cost_pico, total.cost_pico),
+                    operations=t.ops,
+                    tokens=t.tokens,
+                )
                 for a, t in by_cost[:top]
             ],
             model_distribution={
@@ -145,10 +150,18 @@ class AnalyticsEngine:
                 )
                 for m, t in sorted(models.items(), key=lambda kv: (-kv[1].cost_pico, -kv[1].ops, kv[0]))
             },
-            daily=[DailyPoint(date=d, cost=pico_to_usd(t.cost_pico), operations=t.ops, tokens=t.tokens) for d, t in daily.items()],
+            daily=[
+                DailyPoint(date=d, cost=pico_to_usd(t.cost_pico), operations=t.ops, tokens=t.tokens)
+                for d, t in daily.items()
+            ],
             projects=[
-                ProjectCost(project_id=p, cost=pico_to_usd(t.cost_pico), percentage=_pct(t.cost_pico, total.cost_pico),
-                            operations=t.ops, tokens=t.tokens)
+                ProjectCost(
+                    project_id=p,
+                    cost=pico_to_usd(t.cost_pico),
+                    percentage=_pct(t.cost_pico, total.cost_pico),
+                    operations=t.ops,
+                    tokens=t.tokens,
+                )
                 for p, t in proj_by_cost[:top]
             ],
             agents_total=len(agents),
@@ -162,7 +175,9 @@ class AnalyticsEngine:
         start, end = self.tracker.window(days)
         rows = self.ledger.grouped(
             "agent_type || '|' || COALESCE(priced_model, model) || '|' || COALESCE(complexity, '')",
-            start, end, {"agent_type": agent_type},
+            start,
+            end,
+            {"agent_type": agent_type},
         )
         total = Totals()
         per_model: dict[str, Totals] = {}
@@ -230,7 +245,9 @@ class AnalyticsEngine:
         if median and own_avg > 2 * median:
             out.append(f"Average cost per operation is {own_avg / median:.1f}x the median agent's")
         if total.unpriced_ops:
-            out.append(f"{total.unpriced_ops} operation(s) used models with no known price; add them under pricing.models")
+            out.append(
+                f"{total.unpriced_ops} operation(s) used models with no known price; add them under pricing.models"
+            )
         return out
 
     def calculate_roi(
@@ -292,7 +309,9 @@ class AnalyticsEngine:
 
 
 def _add(into: Totals, t: Totals) -> None:
-    into.add((t.ops, t.unpriced_ops, t.input_tokens, t.output_tokens, t.cache_write_tokens, t.cache_read_tokens, t.cost_pico))
+    into.add(
+        (t.ops, t.unpriced_ops, t.input_tokens, t.output_tokens, t.cache_write_tokens, t.cache_read_tokens, t.cost_pico)
+    )
 
 
 def _roi_advice(roi: float | None, cost: Decimal, ops: int, value_per_op: Decimal) -> list[str]:

@@ -50,7 +50,7 @@ class Thresholds(_Strict):
 
 class PeriodBudget(_Strict):
     limit: Decimal = Field(gt=0, description="USD per window")
-    alert_thresholds: Thresholds = Field(default_factory=Thresholds)
+    alert_thresholds: Thresholds = Field(default_factory=lambda: Thresholds())
     auto_downgrade: bool = True
 
     @field_validator("limit", mode="before")
@@ -110,16 +110,18 @@ class ClaudeCodeConfig(_Strict):
 
 class CostConfig(_Strict):
     budget_limits: dict[BudgetPeriod, PeriodBudget] = Field(
-        default_factory=lambda: {BudgetPeriod(p): PeriodBudget(limit=Decimal(str(v))) for p, v in DEFAULT_LIMITS.items()}
+        default_factory=lambda: {
+            BudgetPeriod(p): PeriodBudget(limit=Decimal(str(v))) for p, v in DEFAULT_LIMITS.items()
+        }
     )
     scoped_budgets: dict[str, dict[BudgetPeriod, PeriodBudget]] = Field(default_factory=dict)
     timezone: str | None = None
     week_start: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
-    pricing: PricingConfig = Field(default_factory=PricingConfig)
-    roi: ROIConfig = Field(default_factory=ROIConfig)
-    estimation: EstimationConfig = Field(default_factory=EstimationConfig)
-    retention: RetentionConfig = Field(default_factory=RetentionConfig)
-    claude_code: ClaudeCodeConfig = Field(default_factory=ClaudeCodeConfig)
+    pricing: PricingConfig = Field(default_factory=lambda: PricingConfig())
+    roi: ROIConfig = Field(default_factory=lambda: ROIConfig())
+    estimation: EstimationConfig = Field(default_factory=lambda: EstimationConfig())
+    retention: RetentionConfig = Field(default_factory=lambda: RetentionConfig())
+    claude_code: ClaudeCodeConfig = Field(default_factory=lambda: ClaudeCodeConfig())
 
     @field_validator("budget_limits")
     @classmethod
@@ -151,7 +153,9 @@ class CostConfig(_Strict):
 
 
 class MappingConfig(_Strict):
-    tiers: dict[Tier, str] = Field(default_factory=lambda: {Tier(k): v for k, v in DEFAULT_ALIASES.items() if k != "fable"})
+    tiers: dict[Tier, str] = Field(
+        default_factory=lambda: {Tier(k): v for k, v in DEFAULT_ALIASES.items() if k != "fable"}
+    )
     agents: dict[str, str] = Field(default_factory=dict)
     default_tier: Tier | None = None
 
@@ -350,7 +354,9 @@ def _sources(model: BaseModel, src: dict[str, str], label: str) -> dict[str, str
         origin = src.get(key)
         if origin is None:  # a value inside a section set as a whole, e.g. thresholds defaulted
             parts = key.split(".")
-            origin = next((src[".".join(parts[:i])] for i in range(len(parts) - 1, 0, -1) if ".".join(parts[:i]) in src), None)
+            origin = next(
+                (src[".".join(parts[:i])] for i in range(len(parts) - 1, 0, -1) if ".".join(parts[:i]) in src), None
+            )
         out[f"{label}.{key}"] = origin or "default"
     return out
 

@@ -45,7 +45,9 @@ class ModelConfigManager:
     ) -> None:
         self.settings = settings or load_settings(config_dir)
         self.config_dir = config_dir
-        self.price_book = PriceBook(overrides=self.settings.price_overrides(), tier_models=dict(self.settings.mapping.tiers))
+        self.price_book = PriceBook(
+            overrides=self.settings.price_overrides(), tier_models=dict(self.settings.mapping.tiers)
+        )
         self.ledger = Ledger(str(db_path) if db_path else str(default_db_path()))
         self.cost_tracker = CostTracker(settings=self.settings, ledger=self.ledger, price_book=self.price_book)
         self.budget_manager = BudgetManager(self.cost_tracker, settings=self.settings)
@@ -77,8 +79,9 @@ class ModelConfigManager:
         project_id: str | None = None,
     ) -> ModelRecommendation:
         """Recommend a model; budgets with auto_downgrade shape the choice (CRITICAL/EXCEEDED)."""
-        pressure = self.budget_manager.downgrade_pressure(agent_type=agent_type if isinstance(agent_type, str) else None,
-                                                          project_id=project_id)
+        pressure = self.budget_manager.downgrade_pressure(
+            agent_type=agent_type if isinstance(agent_type, str) else None, project_id=project_id
+        )
         level = pressure.alert_level if pressure else AlertLevel.OK
         return self.selector.select_model(
             agent_type,
@@ -115,7 +118,9 @@ class ModelConfigManager:
 
     # -- budgets ---------------------------------------------------------------------------
 
-    def check_budget(self, period: BudgetPeriod | str = BudgetPeriod.DAILY, *, scope: str | None = "global") -> BudgetStatus:
+    def check_budget(
+        self, period: BudgetPeriod | str = BudgetPeriod.DAILY, *, scope: str | None = "global"
+    ) -> BudgetStatus:
         return self.budget_manager.check_budget(period, scope=scope)
 
     def get_budget_report(self) -> BudgetReport:
@@ -152,7 +157,9 @@ class ModelConfigManager:
                 self.get_agent_efficiency(a.agent_type, days).model_dump(mode="json") for a in dashboard.top_agents
             ],
             "roi": self.calculate_roi(days).model_dump(mode="json"),
-            "recommendations": [r.model_dump(mode="json") for r in self.get_optimization_recommendations(min(days, 30))],
+            "recommendations": [
+                r.model_dump(mode="json") for r in self.get_optimization_recommendations(min(days, 30))
+            ],
         }
 
     def export_analytics(self, output_file: str | os.PathLike[str], days: int = 30) -> Path:

@@ -8,17 +8,12 @@ the names the original system documented (`total_cost`, `budget_limit`, ...) are
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .money import Money
-
-
-class StrEnum(str, Enum):
-    def __str__(self) -> str:
-        return str(self.value)
 
 
 class PerformanceProfile(StrEnum):
@@ -146,12 +141,7 @@ class CostRecord(_Frozen):
 
     @property
     def total_tokens(self) -> int:
-        return (
-            self.input_tokens
-            + self.output_tokens
-            + self.cache_creation_input_tokens
-            + self.cache_read_input_tokens
-        )
+        return self.input_tokens + self.output_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
 
 
 class CostSummary(_Frozen):
@@ -305,5 +295,7 @@ class Recommendation(_Frozen):
     evidence: dict[str, Any]
 
     def __str__(self) -> str:
-        saving = f" (saves ~${self.estimated_monthly_saving_usd:.2f}/month)" if self.estimated_monthly_saving_usd else ""
+        saving = (
+            f" (saves ~${self.estimated_monthly_saving_usd:.2f}/month)" if self.estimated_monthly_saving_usd else ""
+        )
         return f"{self.title}{saving}"

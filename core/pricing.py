@@ -54,7 +54,6 @@ _ALIAS_ENV = {alias: f"ANTHROPIC_DEFAULT_{alias.upper()}_MODEL" for alias in DEF
 _PREFIX = re.compile(r"^(?:[a-z]{2,4}\.)?(?:anthropic[./])")
 _SUFFIX = re.compile(r"(?:-v\d+(?::\d+)?|\[1m\])$")
 
-_MISS = object()
 _TOKEN_KEYS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 
 
@@ -212,9 +211,8 @@ class PriceBook:
     def resolve(self, model_id: str, when: datetime, *, batch: bool = False, fast: bool = False) -> ResolvedPrice | None:
         """Per-token prices for a model at a time, or None when the model is unknown."""
         quick = (model_id, when.astimezone(UTC).date(), batch, fast)
-        hit = self._quick_cache.get(quick, _MISS)
-        if hit is not _MISS:
-            return hit
+        if quick in self._quick_cache:
+            return self._quick_cache[quick]
         canonical = self.canonical_id(model_id)
         info = self.catalogue_entry(canonical)
         override = self.overrides.get(canonical) or (self.overrides.get(info.id) if info else None)
@@ -414,8 +412,8 @@ def _resolve(
         parts["cache_write_1h"] = _to_pico(mp.cache_write_1h_mtok)
         parts["cache_read"] = _to_pico(mp.cache_read_mtok)
         searches = mp.web_searches_kcount
-        if searches is not None:
-            web_search_pico = int(Decimal(searches) * PICO_PER_USD / 1000)
+        if isinstance(searches, Decimal):
+            web_search_pico = int(searches * PICO_PER_USD / 1000)
     if override is not None:
         parts = _apply_override(parts, override, model_id, known=info is not None)
         if override.web_search_per_1k is not None:

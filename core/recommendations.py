@@ -36,8 +36,16 @@ def _base_rates(p: ResolvedPrice) -> ResolvedPrice:
     def flat(t: TieredPico | None) -> TieredPico | None:
         return TieredPico(t.base) if t else None
 
-    return ResolvedPrice(p.model_id, flat(p.input), flat(p.output), flat(p.cache_write_5m), flat(p.cache_write_1h),
-                         flat(p.cache_read), p.web_search_pico, p.note)
+    return ResolvedPrice(
+        p.model_id,
+        flat(p.input),
+        flat(p.output),
+        flat(p.cache_write_5m),
+        flat(p.cache_write_1h),
+        flat(p.cache_read),
+        p.web_search_pico,
+        p.note,
+    )
 
 
 def _reprice(resolved: ResolvedPrice | None, t: Totals) -> int | None:
@@ -79,7 +87,17 @@ def optimization_recommendations(
     for key, t in groups:
         agent, model, complexity = key.split("|", 2)
         acc = per_agent_model.setdefault((agent, model), Totals())
-        acc.add((t.ops, t.unpriced_ops, t.input_tokens, t.output_tokens, t.cache_write_tokens, t.cache_read_tokens, t.cost_pico))
+        acc.add(
+            (
+                t.ops,
+                t.unpriced_ops,
+                t.input_tokens,
+                t.output_tokens,
+                t.cache_write_tokens,
+                t.cache_read_tokens,
+                t.cost_pico,
+            )
+        )
         if t.unpriced_ops:
             unpriced[model] = unpriced.get(model, 0) + t.unpriced_ops
         tier = prices.tier_of(model)
@@ -95,32 +113,34 @@ def optimization_recommendations(
     for (agent, model, complexity), (t, alt) in right_size.items():
         cheaper = selector.model_for((prices.tier_of(model) or Tier.SONNET).step(-1))
         saving = t.cost_pico - alt
-        out.append(Recommendation(
-            kind="right_size",
-            title=f"Move {agent}'s {complexity}-complexity work from {model} to {cheaper}",
-            detail=(
-                f"{t.ops} {complexity}-complexity operation(s) by {agent} ran on {model} and cost "
-                f"${pico_to_usd(t.cost_pico):.4f} in the last {days} day(s); on {cheaper} the same tokens "
-                f"would have cost ${pico_to_usd(alt):.4f}. Map {agent} to a cheaper tier for such tasks, or "
-                "call select_model with the task description."
-            ),
-            agent_type=agent,
-            model=model,
-            estimated_monthly_saving_usd=_monthly(saving, days),
-            evidence={
-                "window_days": days,
-                "operations": t.ops,
-                "complexity": complexity,
-                "input_tokens": t.input_tokens,
-                "output_tokens": t.output_tokens,
-                "cache_creation_input_tokens": t.cache_write_tokens,
-                "cache_read_input_tokens": t.cache_read_tokens,
-                "actual_cost_usd": str(pico_to_usd(t.cost_pico)),
-                "alternative_model": cheaper,
-                "alternative_cost_usd": str(pico_to_usd(alt)),
-                "window_saving_usd": str(pico_to_usd(saving)),
-            },
-        ))
+        out.append(
+            Recommendation(
+                kind="right_size",
+                title=f"Move {agent}'s {complexity}-complexity work from {model} to {cheaper}",
+                detail=(
+                    f"{t.ops} {complexity}-complexity operation(s) by {agent} ran on {model} and cost "
+                    f"${pico_to_usd(t.cost_pico):.4f} in the last {days} day(s); on {cheaper} the same tokens "
+                    f"would have cost ${pico_to_usd(alt):.4f}. Map {agent} to a cheaper tier for such tasks, or "
+                    "call select_model with the task description."
+                ),
+                agent_type=agent,
+                model=model,
+                estimated_monthly_saving_usd=_monthly(saving, days),
+                evidence={
+                    "window_days": days,
+                    "operations": t.ops,
+                    "complexity": complexity,
+                    "input_tokens": t.input_tokens,
+                    "output_tokens": t.output_tokens,
+                    "cache_creation_input_tokens": t.cache_write_tokens,
+                    "cache_read_input_tokens": t.cache_read_tokens,
+                    "actual_cost_usd": str(pico_to_usd(t.cost_pico)),
+                    "alternative_model": cheaper,
+                    "alternative_cost_usd": str(pico_to_usd(alt)),
+                    "window_saving_usd": str(pico_to_usd(saving)),
+                },
+            )
+        )
 
     for (agent, model), t in per_agent_model.items():
         inputs = t.input_tokens + t.cache_read_tokens + t.cache_write_tokens
@@ -133,59 +153,65 @@ def optimization_recommendations(
         saving = movable * (resolved.input.base - resolved.cache_read.base)
         if saving <= 0:
             continue
-        out.append(Recommendation(
-            kind="prompt_caching",
-            title=f"Cache {agent}'s prompts on {model}",
-            detail=(
-                f"{agent} sent {t.input_tokens:,} uncached input tokens to {model} in {days} day(s) and read only "
-                f"{t.cache_read_tokens / inputs:.0%} of its input from cache. If half of that input were a cached "
-                "prefix it would be billed at the cache-read rate."
-            ),
-            agent_type=agent,
-            model=model,
-            estimated_monthly_saving_usd=_monthly(saving, days),
-            evidence={
-                "window_days": days,
-                "uncached_input_tokens": t.input_tokens,
-                "cache_read_input_tokens": t.cache_read_tokens,
-                "assumed_cacheable_share": CACHEABLE_SHARE,
-                "input_price_per_mtok": str(pico_to_usd(resolved.input.base * 10**6)),
-                "cache_read_price_per_mtok": str(pico_to_usd(resolved.cache_read.base * 10**6)),
-                "window_saving_usd": str(pico_to_usd(saving)),
-            },
-        ))
+        out.append(
+            Recommendation(
+                kind="prompt_caching",
+                title=f"Cache {agent}'s prompts on {model}",
+                detail=(
+                    f"{agent} sent {t.input_tokens:,} uncached input tokens to {model} in {days} day(s) and read only "
+                    f"{t.cache_read_tokens / inputs:.0%} of its input from cache. If half of that input were a cached "
+                    "prefix it would be billed at the cache-read rate."
+                ),
+                agent_type=agent,
+                model=model,
+                estimated_monthly_saving_usd=_monthly(saving, days),
+                evidence={
+                    "window_days": days,
+                    "uncached_input_tokens": t.input_tokens,
+                    "cache_read_input_tokens": t.cache_read_tokens,
+                    "assumed_cacheable_share": CACHEABLE_SHARE,
+                    "input_price_per_mtok": str(pico_to_usd(resolved.input.base * 10**6)),
+                    "cache_read_price_per_mtok": str(pico_to_usd(resolved.cache_read.base * 10**6)),
+                    "window_saving_usd": str(pico_to_usd(saving)),
+                },
+            )
+        )
 
     for status in budgets.check_all(now=now):
         if status.forecasted_spending is not None and status.forecasted_spending > status.budget_limit:
-            out.append(Recommendation(
-                kind="budget_forecast",
-                title=f"{status.period.value.capitalize()} budget ({status.scope}) is on course to be exceeded",
-                detail=(
-                    f"Forecast ${status.forecasted_spending:.2f} against a ${status.budget_limit:.2f} limit "
-                    f"({status.forecast_method}). Act on the right-sizing items above or raise the limit."
-                ),
-                estimated_monthly_saving_usd=Decimal(0),
-                evidence={
-                    "period": status.period.value,
-                    "scope": status.scope,
-                    "current_spending_usd": str(status.current_spending),
-                    "forecasted_spending_usd": str(status.forecasted_spending),
-                    "budget_limit_usd": str(status.budget_limit),
-                    "forecast_method": status.forecast_method,
-                },
-            ))
+            out.append(
+                Recommendation(
+                    kind="budget_forecast",
+                    title=f"{status.period.value.capitalize()} budget ({status.scope}) is on course to be exceeded",
+                    detail=(
+                        f"Forecast ${status.forecasted_spending:.2f} against a ${status.budget_limit:.2f} limit "
+                        f"({status.forecast_method}). Act on the right-sizing items above or raise the limit."
+                    ),
+                    estimated_monthly_saving_usd=Decimal(0),
+                    evidence={
+                        "period": status.period.value,
+                        "scope": status.scope,
+                        "current_spending_usd": str(status.current_spending),
+                        "forecasted_spending_usd": str(status.forecasted_spending),
+                        "budget_limit_usd": str(status.budget_limit),
+                        "forecast_method": status.forecast_method,
+                    },
+                )
+            )
 
     for model, ops in sorted(unpriced.items()):
-        out.append(Recommendation(
-            kind="unpriced_model",
-            title=f"Add a price for {model}",
-            detail=(
-                f"{ops} operation(s) used {model}, which is not in the price catalogue: their tokens are kept but "
-                "their cost is missing from every total. Add it under pricing.models in cost-optimization.json."
-            ),
-            model=model,
-            estimated_monthly_saving_usd=Decimal(0),
-            evidence={"window_days": days, "operations": ops},
-        ))
+        out.append(
+            Recommendation(
+                kind="unpriced_model",
+                title=f"Add a price for {model}",
+                detail=(
+                    f"{ops} operation(s) used {model}, which is not in the price catalogue: their tokens are kept but "
+                    "their cost is missing from every total. Add it under pricing.models in cost-optimization.json."
+                ),
+                model=model,
+                estimated_monthly_saving_usd=Decimal(0),
+                evidence={"window_days": days, "operations": ops},
+            )
+        )
     out.sort(key=lambda r: (-r.estimated_monthly_saving_usd, r.kind, r.title))
     return out

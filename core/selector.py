@@ -39,13 +39,28 @@ from .pricing import PriceBook
 from .windows import utcnow
 
 _ROLE_PATTERNS: list[tuple[Tier, str, re.Pattern[str]]] = [
-    (Tier.OPUS, "architect/security/planning role",
-     re.compile(r"architect|security|secops|auditor|principal|strateg|planner|^plan$|research", re.I)),
-    (Tier.HAIKU, "mechanical/lookup role",
-     re.compile(r"format|lint|explor|search|summar|translat|scribe|typo|spell|docs?[-_]?writer|changelog|triage|^haiku", re.I)),
-    (Tier.SONNET, "engineering/analysis role",
-     re.compile(r"engineer|develop|coder|program|analyst|review|test|qa|debug|devops|sre|frontend|backend|fullstack|"
-                r"general|implement|refactor|data|ml|writer|assistant|agent", re.I)),
+    (
+        Tier.OPUS,
+        "architect/security/planning role",
+        re.compile(r"architect|security|secops|auditor|principal|strateg|planner|^plan$|research", re.I),
+    ),
+    (
+        Tier.HAIKU,
+        "mechanical/lookup role",
+        re.compile(
+            r"format|lint|explor|search|summar|translat|scribe|typo|spell|docs?[-_]?writer|changelog|triage|^haiku",
+            re.I,
+        ),
+    ),
+    (
+        Tier.SONNET,
+        "engineering/analysis role",
+        re.compile(
+            r"engineer|develop|coder|program|analyst|review|test|qa|debug|devops|sre|frontend|backend|fullstack|"
+            r"general|implement|refactor|data|ml|writer|assistant|agent",
+            re.I,
+        ),
+    ),
 ]
 _COMPLEXITY_TARGET = {"low": Tier.HAIKU, "medium": Tier.SONNET, "high": Tier.OPUS}
 MAX_ESTIMATED_TOKENS = 50_000_000
@@ -82,7 +97,12 @@ class IntelligentModelSelector:
             if match:
                 return tier, None, f"{label} (matched '{match.group(0)}')", True
         default = self.settings.mapping.default_tier or Tier.SONNET
-        return default, None, f"unknown agent type, so the default {default.value} tier (balanced cost and quality)", False
+        return (
+            default,
+            None,
+            f"unknown agent type, so the default {default.value} tier (balanced cost and quality)",
+            False,
+        )
 
     def select_model(
         self,
@@ -116,7 +136,9 @@ class IntelligentModelSelector:
             tier = _apply_complexity(base, complexity)
             fired = ", ".join(s.name for s in complexity.signals) or "none"
             moved = f"; adjusted to the {tier.value} tier" if tier != base else ""
-            reasoning.append(f"Task complexity: {complexity.level} (score {complexity.score:+g}; signals: {fired}){moved}")
+            reasoning.append(
+                f"Task complexity: {complexity.level} (score {complexity.score:+g}; signals: {fired}){moved}"
+            )
             if tier != base:
                 confidence -= 0.10
             elif complexity.signals and _COMPLEXITY_TARGET[complexity.level] == base:
@@ -150,7 +172,8 @@ class IntelligentModelSelector:
                 tier, downgraded = tier.step(-1), True
                 model_id = self.model_for(tier)
                 reasoning.append(
-                    f"Estimated cost ${cost:.4f} exceeds the remaining budget ${remaining:.4f}: downgraded to {model_id}"
+                    f"Estimated cost ${cost:.4f} exceeds the remaining budget ${remaining:.4f}: "
+                    f"downgraded to {model_id}"
                 )
                 cost = self._estimate(model_id, basis)
         if downgraded:
@@ -190,7 +213,11 @@ class IntelligentModelSelector:
         if cached:
             split += f", {est.cache_read_share_of_input:.0%} of input read from cache"
         return CostBasis(
-            estimated_tokens=tokens, input_tokens=prompt - cached, output_tokens=output, cache_read_input_tokens=cached, split=split
+            estimated_tokens=tokens,
+            input_tokens=prompt - cached,
+            output_tokens=output,
+            cache_read_input_tokens=cached,
+            split=split,
         )
 
     def _estimate(self, model_id: str, basis: CostBasis) -> Decimal | None:
@@ -244,11 +271,13 @@ def _validate(
     if len(agent_type) > 200:
         raise InvalidUsage("agent_type is longer than 200 characters")
     try:
-        prof = PerformanceProfile(profile) if profile is not None else PerformanceProfile.BALANCED
+        prof = PerformanceProfile(str(profile)) if profile is not None else PerformanceProfile.BALANCED
     except ValueError:
         raise InvalidUsage(f"unknown performance_profile {profile!r}; use fast, balanced or quality") from None
     if isinstance(tokens, bool) or not isinstance(tokens, int) or not 0 < tokens <= MAX_ESTIMATED_TOKENS:
-        raise InvalidUsage(f"estimated_tokens must be a whole number from 1 to {MAX_ESTIMATED_TOKENS:,}, got {tokens!r}")
+        raise InvalidUsage(
+            f"estimated_tokens must be a whole number from 1 to {MAX_ESTIMATED_TOKENS:,}, got {tokens!r}"
+        )
     rem: Decimal | None = None
     if remaining is not None:
         try:
@@ -258,7 +287,7 @@ def _validate(
         if not rem.is_finite():
             raise InvalidUsage("budget_remaining must be a finite number of USD")
     try:
-        level = AlertLevel(alert)
+        level = AlertLevel(str(alert))
     except ValueError:
         raise InvalidUsage(f"unknown budget alert level {alert!r}") from None
     return agent_type.strip(), prof, tokens, rem, level

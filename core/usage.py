@@ -70,7 +70,9 @@ class UsageInput(BaseModel):
         if hour is None:
             hour = total - five if five is not None else 0
         if hour > total or hour < 0:
-            raise ValueError(f"cache_creation_1h_input_tokens ({hour}) cannot exceed cache_creation_input_tokens ({total})")
+            raise ValueError(
+                f"cache_creation_1h_input_tokens ({hour}) cannot exceed cache_creation_input_tokens ({total})"
+            )
         # Plain assignments through __dict__ and the fields-set, as pydantic's own __setattr__ does
         # without validate_assignment, at a third of its cost (this runs for every bulk record).
         values = self.__dict__

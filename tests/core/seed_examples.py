@@ -164,7 +164,7 @@ roi = engine.calculate_roi(
     time_period_days=30,
     hourly_rate=75.0
 )
-print(f"\n=== ROI ANALYSIS ===")
+print("\n=== ROI ANALYSIS ===")
 print(f"Total cost: ${roi.total_cost:.2f}")
 print(f"Time saved: {roi.estimated_time_saved_hours:.0f} hours")
 print(f"Labor cost saved: ${roi.estimated_labor_cost_saved:.2f}")

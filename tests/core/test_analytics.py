@@ -21,11 +21,24 @@ def _fill(m: ModelConfigManager) -> None:
     now = datetime.now(UTC)
     # $1 per million input tokens on haiku-4-5, $5 on opus-5, $2 on sonnet-5.
     m.track_usage("architect", "claude-opus-5", 1_000_000, 0, project_id="shop", task_description="Fix typo in README")
-    m.track_usage("architect", "claude-opus-5", 2_000_000, 0, project_id="shop",
-                  task_description="Design the payment architecture", timestamp=now - timedelta(days=2))
+    m.track_usage(
+        "architect",
+        "claude-opus-5",
+        2_000_000,
+        0,
+        project_id="shop",
+        task_description="Design the payment architecture",
+        timestamp=now - timedelta(days=2),
+    )
     m.track_usage("engineer", "claude-sonnet-5", 1_000_000, 0, project_id="blog", task_description="Rename a variable")
-    m.track_usage("engineer", "claude-sonnet-5", 1_000_000, 0, task_description="Implement the search endpoint",
-                  timestamp=now - timedelta(days=20))
+    m.track_usage(
+        "engineer",
+        "claude-sonnet-5",
+        1_000_000,
+        0,
+        task_description="Implement the search endpoint",
+        timestamp=now - timedelta(days=20),
+    )
     m.track_usage("explorer", "claude-haiku-4-5", 1_000_000, 0, cache_read_input_tokens=2_000_000)
 
 

@@ -29,7 +29,16 @@ def _spend(m: ModelConfigManager, usd: int, **kw: object) -> object:
 
 @pytest.mark.parametrize(
     ("spent", "level"),
-    [(0, "ok"), (4, "ok"), (5, "info"), (7, "info"), (8, "warning"), (9, "critical"), (10, "exceeded"), (25, "exceeded")],
+    [
+        (0, "ok"),
+        (4, "ok"),
+        (5, "info"),
+        (7, "info"),
+        (8, "warning"),
+        (9, "critical"),
+        (10, "exceeded"),
+        (25, "exceeded"),
+    ],
 )
 def test_alert_levels_at_the_thresholds(tmp_path: Path, spent: int, level: str) -> None:
     m = _manager(tmp_path)
@@ -55,7 +64,10 @@ def test_each_alert_is_new_exactly_once(tmp_path: Path) -> None:
     assert _spend(m, 1).new_alerts == []  # still info: not new
     jump = _spend(m, 4)  # 10: warning, critical and exceeded crossed at once
     assert {(a.period, a.level) for a in jump.new_alerts} == {
-        ("daily", "warning"), ("daily", "critical"), ("daily", "exceeded")}
+        ("daily", "warning"),
+        ("daily", "critical"),
+        ("daily", "exceeded"),
+    }
     assert m.check_budget().new_alerts == []
     report = m.get_budget_report()
     assert {a.level for a in report.recent_alerts} == {"info", "warning", "critical", "exceeded"}
@@ -86,7 +98,9 @@ def test_window_arithmetic_across_dst_and_month_ends() -> None:
 
 
 def test_scoped_budgets_count_only_their_scope(tmp_path: Path) -> None:
-    m = _manager(tmp_path, {"scoped_budgets": {"project:shop": {"daily": {"limit": 2}}, "agent:bot": {"daily": {"limit": 1}}}})
+    m = _manager(
+        tmp_path, {"scoped_budgets": {"project:shop": {"daily": {"limit": 2}}, "agent:bot": {"daily": {"limit": 1}}}}
+    )
     _spend(m, 1, project_id="shop")
     _spend(m, 3, project_id="blog")
     assert m.check_budget("daily", scope="project:shop").current_spending == Decimal(1)
@@ -125,7 +139,9 @@ def test_forecast_from_run_rate_and_history(tmp_path: Path) -> None:
         assert "current run rate" in (run_rate.forecast_method or "")
     # Three earlier complete days at $1/day pull the forecast towards history.
     for back in (1, 2, 3):
-        m.track_usage("a", "claude-haiku-4-5", 1_000_000, 0, timestamp=today.start - timedelta(days=back) + timedelta(hours=1))
+        m.track_usage(
+            "a", "claude-haiku-4-5", 1_000_000, 0, timestamp=today.start - timedelta(days=back) + timedelta(hours=1)
+        )
     blended = bm.check_budget("daily", now=noon)
     assert "blended" in (blended.forecast_method or "")
     assert blended.forecasted_spending is not None

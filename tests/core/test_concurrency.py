@@ -121,7 +121,10 @@ def run_workers(
     procs = {
         name: subprocess.Popen(
             [sys.executable, __file__, args[0], str(db), str(directory), name, *args[1:]],
-            env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for name, args in jobs.items()
     }
@@ -155,9 +158,15 @@ def reference_pico(usage: dict[str, Any], when: datetime) -> int:
 
     cw, cr = usage["cache_creation_input_tokens"], usage["cache_read_input_tokens"]
     price = calc_price(
-        Usage(input_tokens=usage["input_tokens"] + cw + cr, output_tokens=usage["output_tokens"],
-              cache_write_tokens=cw, cache_read_tokens=cr),
-        model_ref=usage["model_type"], provider_id="anthropic", genai_request_timestamp=when,
+        Usage(
+            input_tokens=usage["input_tokens"] + cw + cr,
+            output_tokens=usage["output_tokens"],
+            cache_write_tokens=cw,
+            cache_read_tokens=cr,
+        ),
+        model_ref=usage["model_type"],
+        provider_id="anthropic",
+        genai_request_timestamp=when,
     ).total_price
     pico = price * 10**12
     assert pico == pico.to_integral_value()
@@ -180,7 +189,7 @@ def assert_rollups_equal_rows(db: Path) -> None:
     conn = sqlite3.connect(db)
     try:
         from_rows = conn.execute(
-            f"SELECT scope, bucket, COUNT(*), SUM(\"1 - priced\"), SUM(input_tokens), SUM(output_tokens), "
+            f'SELECT scope, bucket, COUNT(*), SUM("1 - priced"), SUM(input_tokens), SUM(output_tokens), '
             f"SUM(cache_write_tokens), SUM(cache_read_tokens), SUM(cost_pico) FROM ({raw}) GROUP BY 1, 2 ORDER BY 1, 2"
         ).fetchall()
         rollups = conn.execute("SELECT * FROM usage_totals WHERE ops != 0 ORDER BY 1, 2").fetchall()

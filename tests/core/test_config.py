@@ -19,7 +19,10 @@ def test_defaults_without_any_file(tmp_path: Path) -> None:
     t = s.cost.budget_limits["daily"].alert_thresholds
     assert (t.info, t.warning, t.critical, t.exceeded) == (0.5, 0.75, 0.9, 1.0)
     assert {k.value: v for k, v in s.mapping.tiers.items()} == {
-        "opus": "claude-opus-5", "sonnet": "claude-sonnet-5", "haiku": "claude-haiku-4-5"}
+        "opus": "claude-opus-5",
+        "sonnet": "claude-sonnet-5",
+        "haiku": "claude-haiku-4-5",
+    }
     assert s.sources["cost.budget_limits.daily.limit"] == "default"
     assert s.timezone_name == "UTC"  # TZ=UTC in tests
 
@@ -41,7 +44,9 @@ def test_project_overrides_user_key_by_key(tmp_path: Path, monkeypatch: pytest.M
     project = tmp_path / "proj" / ".claude" / "config"
     user.mkdir(parents=True)
     project.mkdir(parents=True)
-    (user / "cost-optimization.json").write_text(json.dumps({"budget_limits": {"daily": {"limit": 1}, "weekly": {"limit": 7}}}))
+    (user / "cost-optimization.json").write_text(
+        json.dumps({"budget_limits": {"daily": {"limit": 1}, "weekly": {"limit": 7}}})
+    )
     (project / "cost-optimization.json").write_text(json.dumps({"budget_limits": {"daily": {"limit": 2}}}))
     monkeypatch.setenv("CLAUDE_PROJECT_DIR", str(tmp_path / "proj"))
     assert search_dirs() == [user, project]
@@ -59,8 +64,11 @@ def test_project_overrides_user_key_by_key(tmp_path: Path, monkeypatch: pytest.M
         ('{"budget_limits": {"daily": {"limit": -5}}}', "budget_limits.daily.limit", "greater than 0"),
         ('{"budget_limits": {"daily": {"limit": "ten"}}}', "budget_limits.daily.limit", "decimal"),
         ('{"budget_limits": {"hourly": {"limit": 1}}}', "budget_limits.hourly", "daily"),
-        ('{"budget_limits": {"daily": {"limit": 1, "alert_thresholds": {"info": 0.9, "warning": 0.5}}}}',
-         "budget_limits.daily.alert_thresholds", "info <= warning"),
+        (
+            '{"budget_limits": {"daily": {"limit": 1, "alert_thresholds": {"info": 0.9, "warning": 0.5}}}}',
+            "budget_limits.daily.alert_thresholds",
+            "info <= warning",
+        ),
         ('{"timezone": "Mars/Olympus"}', "timezone", "unknown IANA time zone"),
         ('{"week_start": "someday"}', "week_start", "monday"),
         ('{"budget_limit": {}}', "budget_limit", "Extra inputs are not permitted"),
@@ -97,8 +105,11 @@ def test_validate_file_lists_every_problem(tmp_path: Path) -> None:
 
 
 def test_price_overrides_reach_the_ledger(tmp_path: Path) -> None:
-    (tmp_path / "cost-optimization.json").write_text(json.dumps(
-        {"pricing": {"models": {"claude-opus-5": {"input": 4, "output": 20}, "acme-1": {"input": 1, "output": 2}}}}))
+    (tmp_path / "cost-optimization.json").write_text(
+        json.dumps(
+            {"pricing": {"models": {"claude-opus-5": {"input": 4, "output": 20}, "acme-1": {"input": 1, "output": 2}}}}
+        )
+    )
     m = ModelConfigManager(tmp_path / "x.db", tmp_path)
     assert m.track_usage("a", "claude-opus-5", 1_000_000, 1_000_000).total_cost == Decimal(24)
     rec = m.track_usage("a", "acme-1", 1_000_000, 1_000_000)

@@ -53,7 +53,9 @@ def _reference(model: str, when: datetime, tokens: tuple[int, ...], *, ctx: dict
         cache_write_5m_tokens=cw - cw1h,
         cache_read_tokens=cr,
     )
-    return calc_price(usage, model_ref=model, provider_id="anthropic", genai_request_timestamp=when, price_context=ctx).total_price
+    return calc_price(
+        usage, model_ref=model, provider_id="anthropic", genai_request_timestamp=when, price_context=ctx
+    ).total_price
 
 
 @pytest.mark.parametrize("model", REAL_IDS)
@@ -63,8 +65,13 @@ def test_cost_equals_calc_price(model: str, when: datetime) -> None:
     for tokens in TOKENS:
         inp, out, cw, cw1h, cr = tokens
         parts = book.price(
-            model, when, input_tokens=inp, output_tokens=out, cache_creation_input_tokens=cw,
-            cache_creation_1h_input_tokens=cw1h, cache_read_input_tokens=cr,
+            model,
+            when,
+            input_tokens=inp,
+            output_tokens=out,
+            cache_creation_input_tokens=cw,
+            cache_creation_1h_input_tokens=cw1h,
+            cache_read_input_tokens=cr,
         )
         assert parts.priced
         assert pico_to_usd(parts.total_pico) == _reference(model, when, tokens), (model, tokens)
@@ -93,16 +100,21 @@ def test_one_hour_cache_writes_cost_double_base_input() -> None:
     when = datetime(2026, 6, 1, tzinfo=UTC)
     five = book.price("claude-haiku-4-5", when, input_tokens=0, output_tokens=0, cache_creation_input_tokens=1_000_000)
     hour = book.price(
-        "claude-haiku-4-5", when, input_tokens=0, output_tokens=0,
-        cache_creation_input_tokens=1_000_000, cache_creation_1h_input_tokens=1_000_000,
+        "claude-haiku-4-5",
+        when,
+        input_tokens=0,
+        output_tokens=0,
+        cache_creation_input_tokens=1_000_000,
+        cache_creation_1h_input_tokens=1_000_000,
     )
     assert pico_to_usd(five.cache_write_pico) == Decimal("1.25")
     assert pico_to_usd(hour.cache_write_pico) == Decimal(2)
 
 
 def test_web_searches_cost_ten_dollars_per_thousand() -> None:
-    parts = PriceBook().price("claude-opus-5", datetime(2026, 6, 1, tzinfo=UTC), input_tokens=0, output_tokens=0,
-                              web_search_requests=3)
+    parts = PriceBook().price(
+        "claude-opus-5", datetime(2026, 6, 1, tzinfo=UTC), input_tokens=0, output_tokens=0, web_search_requests=3
+    )
     assert pico_to_usd(parts.total_pico) == Decimal("0.03")
 
 
@@ -114,7 +126,9 @@ def test_batch_uses_catalogue_variant_or_half_price() -> None:
         std = book.price("claude-sonnet-5", when, input_tokens=1_000_000, output_tokens=1_000_000)
         batch = book.price("claude-sonnet-5", when, input_tokens=1_000_000, output_tokens=1_000_000, batch=True)
         assert batch.total_pico * 2 == std.total_pico
-    assert _reference("claude-sonnet-5", late, (1_000_000, 1_000_000, 0, 0, 0), ctx={"processing": "batch"}) == Decimal(6)
+    assert _reference("claude-sonnet-5", late, (1_000_000, 1_000_000, 0, 0, 0), ctx={"processing": "batch"}) == Decimal(
+        6
+    )
 
 
 @pytest.mark.parametrize(("model", "factor"), [("claude-opus-4-6", 6), ("claude-opus-4-7", 6), ("claude-opus-5", 2)])
@@ -127,8 +141,9 @@ def test_fast_mode_multiplier(model: str, factor: int) -> None:
 
 
 def test_fast_mode_on_a_model_without_a_fast_price_is_flagged() -> None:
-    parts = PriceBook().price("claude-haiku-4-5", datetime(2026, 11, 1, tzinfo=UTC), input_tokens=10, output_tokens=10,
-                              fast=True)
+    parts = PriceBook().price(
+        "claude-haiku-4-5", datetime(2026, 11, 1, tzinfo=UTC), input_tokens=10, output_tokens=10, fast=True
+    )
     assert parts.priced and parts.note and "fast mode price unknown" in parts.note
 
 
@@ -165,13 +180,19 @@ def test_unknown_model_is_unpriced_not_guessed() -> None:
 
 
 def test_overrides_negotiated_and_private_models() -> None:
-    book = PriceBook(overrides={
-        "claude-opus-5": PriceOverride(input=Decimal(4), output=Decimal(20)),
-        "acme-private-1": PriceOverride(input=Decimal("0.5"), output=Decimal(2)),
-    })
+    book = PriceBook(
+        overrides={
+            "claude-opus-5": PriceOverride(input=Decimal(4), output=Decimal(20)),
+            "acme-private-1": PriceOverride(input=Decimal("0.5"), output=Decimal(2)),
+        }
+    )
     when = datetime(2026, 6, 1, tzinfo=UTC)
-    opus = book.price("claude-opus-5", when, input_tokens=1_000_000, output_tokens=1_000_000, cache_read_input_tokens=1_000_000)
+    opus = book.price(
+        "claude-opus-5", when, input_tokens=1_000_000, output_tokens=1_000_000, cache_read_input_tokens=1_000_000
+    )
     assert pico_to_usd(opus.total_pico) == Decimal("24.5")  # 4 + 20 + catalogue cache read 0.50
-    private = book.price("acme-private-1", when, input_tokens=1_000_000, output_tokens=0, cache_read_input_tokens=1_000_000)
+    private = book.price(
+        "acme-private-1", when, input_tokens=1_000_000, output_tokens=0, cache_read_input_tokens=1_000_000
+    )
     assert private.priced and pico_to_usd(private.total_pico) == Decimal("0.55")  # read defaults to 0.1x input
     assert private.note == "price from configuration"

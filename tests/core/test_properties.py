@@ -25,32 +25,43 @@ WHEN = datetime(2026, 2, 1, tzinfo=UTC)  # opus-4-6 still had its long-context t
     bump=st.integers(min_value=1, max_value=300_000),
     batch=st.booleans(),
 )
-def test_cost_is_monotonic_in_every_token_count(model: str, base: tuple[int, ...], field: int, bump: int,
-                                                batch: bool) -> None:
+def test_cost_is_monotonic_in_every_token_count(
+    model: str, base: tuple[int, ...], field: int, bump: int, batch: bool
+) -> None:
     book = PriceBook()
     inp, out, cw, cr, ws = base
 
     def cost(values: list[int]) -> int:
         i, o, w, r, s = values
-        return book.price(model, WHEN, input_tokens=i, output_tokens=o, cache_creation_input_tokens=w,
-                          cache_read_input_tokens=r, web_search_requests=s, batch=batch).total_pico
+        return book.price(
+            model,
+            WHEN,
+            input_tokens=i,
+            output_tokens=o,
+            cache_creation_input_tokens=w,
+            cache_read_input_tokens=r,
+            web_search_requests=s,
+            batch=batch,
+        ).total_pico
 
     more = [inp, out, cw, cr, ws]
     more[field] += bump
     assert cost(more) >= cost([inp, out, cw, cr, ws])
 
 
-usage = st.fixed_dictionaries({
-    "agent_type": st.sampled_from(["a", "b", "c-agent"]),
-    "model_type": st.sampled_from(MODELS),
-    "input_tokens": st.integers(0, 300_000),
-    "output_tokens": st.integers(0, 50_000),
-    "cache_read_input_tokens": st.integers(0, 100_000),
-    "project_id": st.one_of(st.none(), st.sampled_from(["p1", "p2"])),
-    "session_id": st.one_of(st.none(), st.sampled_from(["s1", "s2", "s3"])),
-    "request_id": st.one_of(st.none(), st.sampled_from([f"req-{i}" for i in range(8)])),
-    "minutes_ago": st.integers(0, 60 * 24 * 40),
-})
+usage = st.fixed_dictionaries(
+    {
+        "agent_type": st.sampled_from(["a", "b", "c-agent"]),
+        "model_type": st.sampled_from(MODELS),
+        "input_tokens": st.integers(0, 300_000),
+        "output_tokens": st.integers(0, 50_000),
+        "cache_read_input_tokens": st.integers(0, 100_000),
+        "project_id": st.one_of(st.none(), st.sampled_from(["p1", "p2"])),
+        "session_id": st.one_of(st.none(), st.sampled_from(["s1", "s2", "s3"])),
+        "request_id": st.one_of(st.none(), st.sampled_from([f"req-{i}" for i in range(8)])),
+        "minutes_ago": st.integers(0, 60 * 24 * 40),
+    }
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -73,8 +84,13 @@ def test_dimension_totals_equal_grand_total_and_rows(batch: list[dict], bulk: bo
         distinct_requests = {u["request_id"] for u in items if u["request_id"]}
         assert len(rows) == sum(1 for u in items if not u["request_id"]) + len(distinct_requests)
         grand = sum(r["cost_pico"] for r in rows)
-        for dim in (CostDimension.AGENT, CostDimension.MODEL, CostDimension.DATE, CostDimension.SESSION,
-                    CostDimension.PROJECT):
+        for dim in (
+            CostDimension.AGENT,
+            CostDimension.MODEL,
+            CostDimension.DATE,
+            CostDimension.SESSION,
+            CostDimension.PROJECT,
+        ):
             summaries = tracker.get_summary(dim)
             covered = sum(s.total_cost for s in summaries)
             if dim in (CostDimension.AGENT, CostDimension.MODEL, CostDimension.DATE):
@@ -95,8 +111,10 @@ def test_dimension_totals_equal_grand_total_and_rows(batch: list[dict], bulk: bo
 def test_tracking_the_same_requests_twice_changes_nothing(batch: list[dict]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tracker = CostTracker(Path(tmp) / "p.db")
-        items = [dict(u, request_id=f"fixed-{i}", timestamp=datetime.now(UTC) - timedelta(minutes=u["minutes_ago"]))
-                 for i, u in enumerate(batch)]
+        items = [
+            dict(u, request_id=f"fixed-{i}", timestamp=datetime.now(UTC) - timedelta(minutes=u["minutes_ago"]))
+            for i, u in enumerate(batch)
+        ]
         for u in items:
             u.pop("minutes_ago")
         tracker.track_many(items)

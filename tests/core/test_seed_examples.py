@@ -12,8 +12,14 @@ HERE = Path(__file__).parent
 
 def test_seed_examples_run_unchanged(tmp_path: Path) -> None:
     env = dict(os.environ, MODEL_CONFIG_DB=str(tmp_path / "seed.db"), PYTHONPATH=str(HERE.parent.parent))
-    proc = subprocess.run([sys.executable, str(HERE / "seed_examples.py")], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "seed_examples.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "Selected model: claude-opus-5" in out

@@ -67,7 +67,10 @@ def test_seed_example_quality_architecture(selector: IntelligentModelSelector) -
     assert rec.estimated_cost == Decimal("0.6")
     assert rec.cost_basis.input_tokens == 45_000 and rec.cost_basis.output_tokens == 15_000
     assert {a.tier: a.estimated_cost for a in rec.alternatives} == {
-        "opus": Decimal("0.6"), "sonnet": Decimal("0.24"), "haiku": Decimal("0.12")}
+        "opus": Decimal("0.6"),
+        "sonnet": Decimal("0.24"),
+        "haiku": Decimal("0.12"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -87,8 +90,9 @@ def test_seed_example_quality_architecture(selector: IntelligentModelSelector) -
         ("backend-engineer", "Investigate a race condition causing data corruption", "quality", "opus"),
     ],
 )
-def test_selection_steps(selector: IntelligentModelSelector, agent: str, task: str | None, profile: str | None,
-                         tier: str) -> None:
+def test_selection_steps(
+    selector: IntelligentModelSelector, agent: str, task: str | None, profile: str | None, tier: str
+) -> None:
     rec = selector.select_model(agent, task, performance_profile=profile)
     assert rec.tier == tier, rec.reasoning
 
@@ -108,18 +112,23 @@ def test_budget_critical_downgrades_one_tier_and_exceeded_forces_cheapest(select
 
 
 def test_remaining_budget_too_small_steps_down(selector: IntelligentModelSelector) -> None:
-    rec = selector.select_model("software-architect", "Design the architecture", budget_remaining=0.3,
-                                estimated_tokens=60_000)
+    rec = selector.select_model(
+        "software-architect", "Design the architecture", budget_remaining=0.3, estimated_tokens=60_000
+    )
     assert rec.tier == "sonnet" and rec.estimated_cost <= Decimal("0.3")
     assert any("exceeds the remaining budget" in r for r in rec.reasoning)
 
 
 def test_mapping_config_pins_agents_and_tiers(tmp_path: Path) -> None:
-    (tmp_path / "agent-model-mapping.json").write_text(json.dumps({
-        "tiers": {"opus": "claude-opus-4-1", "sonnet": "claude-sonnet-4-5", "haiku": "claude-3-5-haiku-latest"},
-        "agents": {"doc-bot": "haiku", "reviewer": "claude-opus-4-7"},
-        "default_tier": "haiku",
-    }))
+    (tmp_path / "agent-model-mapping.json").write_text(
+        json.dumps(
+            {
+                "tiers": {"opus": "claude-opus-4-1", "sonnet": "claude-sonnet-4-5", "haiku": "claude-3-5-haiku-latest"},
+                "agents": {"doc-bot": "haiku", "reviewer": "claude-opus-4-7"},
+                "default_tier": "haiku",
+            }
+        )
+    )
     sel = IntelligentModelSelector(config_dir=tmp_path)
     assert sel.select_model("doc-bot").model.value == "claude-3-5-haiku-latest"
     assert sel.select_model("reviewer").model.value == "claude-opus-4-7"

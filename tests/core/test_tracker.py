@@ -24,8 +24,15 @@ def _rows(t: CostTracker) -> int:
 
 
 def test_track_usage_prices_and_stores(tracker: CostTracker) -> None:
-    rec = tracker.track_usage("backend-engineer", "claude-sonnet-4-5", 30_000, 10_000, project_id="api",
-                              session_id="s1", task_description="Implement authentication endpoints")
+    rec = tracker.track_usage(
+        "backend-engineer",
+        "claude-sonnet-4-5",
+        30_000,
+        10_000,
+        project_id="api",
+        session_id="s1",
+        task_description="Implement authentication endpoints",
+    )
     assert rec.total_cost == Decimal("0.24")
     assert (rec.input_cost, rec.output_cost) == (Decimal("0.09"), Decimal("0.15"))
     assert rec.priced_model == "claude-sonnet-4-5" and rec.complexity == "medium"
@@ -35,12 +42,20 @@ def test_track_usage_prices_and_stores(tracker: CostTracker) -> None:
 
 
 def test_cache_split_and_totals(tracker: CostTracker) -> None:
-    rec = tracker.track_usage("a", "claude-haiku-4-5", 3, 212, cache_creation_input_tokens=3117,
-                              cache_creation_1h_input_tokens=117, cache_read_input_tokens=14723)
+    rec = tracker.track_usage(
+        "a",
+        "claude-haiku-4-5",
+        3,
+        212,
+        cache_creation_input_tokens=3117,
+        cache_creation_1h_input_tokens=117,
+        cache_read_input_tokens=14723,
+    )
     assert rec.cache_creation_5m_input_tokens == 3000
     assert rec.total_tokens == 3 + 212 + 3117 + 14723
-    only_parts = tracker.track_usage("a", "claude-haiku-4-5", 1, 1, cache_creation_5m_input_tokens=10,
-                                     cache_creation_1h_input_tokens=5)
+    only_parts = tracker.track_usage(
+        "a", "claude-haiku-4-5", 1, 1, cache_creation_5m_input_tokens=10, cache_creation_1h_input_tokens=5
+    )
     assert only_parts.cache_creation_input_tokens == 15
 
 
@@ -75,8 +90,10 @@ BAD_INPUTS = [
     ({"task_description": "x" * 10_000_000}, "task_description"),
     ({"project_id": "bad\x00id"}, "project_id"),
     ({"cache_creation_input_tokens": 10, "cache_creation_1h_input_tokens": 11}, "cache_creation"),
-    ({"cache_creation_input_tokens": 10, "cache_creation_5m_input_tokens": 3, "cache_creation_1h_input_tokens": 3},
-     "must equal"),
+    (
+        {"cache_creation_input_tokens": 10, "cache_creation_5m_input_tokens": 3, "cache_creation_1h_input_tokens": 3},
+        "must equal",
+    ),
     ({"timestamp": datetime.now(UTC) + timedelta(days=2)}, "future"),
     ({"timestamp": "not a date"}, "timestamp"),
 ]
@@ -94,11 +111,29 @@ def test_bad_input_gives_a_clear_error_and_no_write(tracker: CostTracker, overri
 
 
 def test_bulk_path_validates_everything_it_writes(tracker: CostTracker) -> None:
-    good = [{"agent_type": "a", "model_type": "claude-haiku-4-5", "input_tokens": i, "output_tokens": 1,
-             "request_id": f"r{i}"} for i in range(10)]
+    good = [
+        {
+            "agent_type": "a",
+            "model_type": "claude-haiku-4-5",
+            "input_tokens": i,
+            "output_tokens": 1,
+            "request_id": f"r{i}",
+        }
+        for i in range(10)
+    ]
     assert tracker.track_many(good) == (10, 0)
-    assert tracker.track_many(good[:5] + [{"agent_type": "b", "model_type": "claude-haiku-4-5", "input_tokens": 1,
-                                          "output_tokens": 1, "request_id": "new"}]) == (1, 5)
+    assert tracker.track_many(
+        good[:5]
+        + [
+            {
+                "agent_type": "b",
+                "model_type": "claude-haiku-4-5",
+                "input_tokens": 1,
+                "output_tokens": 1,
+                "request_id": "new",
+            }
+        ]
+    ) == (1, 5)
     with pytest.raises(InvalidUsage, match="record 1"):
         tracker.track_many([good[0] | {"request_id": "x"}, good[0] | {"input_tokens": -5}])
     assert _rows(tracker) == 11
@@ -128,8 +163,10 @@ def test_summaries_by_every_dimension(tracker: CostTracker) -> None:
     assert by[CostDimension.MODEL] == {"claude-sonnet-5": Decimal(4), "claude-haiku-4-5": Decimal(1)}
     assert sum(by[CostDimension.DATE].values()) == Decimal(5)
     filtered = tracker.get_summary(CostDimension.MODEL, filters={"agent_type": "a"})
-    assert {s.dimension_value: s.total_cost for s in filtered} == {"claude-sonnet-5": Decimal(2),
-                                                                   "claude-haiku-4-5": Decimal(1)}
+    assert {s.dimension_value: s.total_cost for s in filtered} == {
+        "claude-sonnet-5": Decimal(2),
+        "claude-haiku-4-5": Decimal(1),
+    }
     with pytest.raises(InvalidUsage, match="unknown dimension"):
         tracker.get_summary("colour")
     with pytest.raises(InvalidUsage, match="days must be"):
@@ -138,7 +175,7 @@ def test_summaries_by_every_dimension(tracker: CostTracker) -> None:
 
 def test_csv_export_is_complete_and_exact(tracker: CostTracker, tmp_path: Path) -> None:
     for i in range(25):
-        tracker.track_usage(f"agent-{i % 3}", "claude-sonnet-4-5", 1_000 + i, 7, task_description=f"task, \"{i}\"")
+        tracker.track_usage(f"agent-{i % 3}", "claude-sonnet-4-5", 1_000 + i, 7, task_description=f'task, "{i}"')
     out = tmp_path / "costs.csv"
     assert tracker.export_to_csv(out, days=30) == 25
     with out.open(newline="") as handle:
