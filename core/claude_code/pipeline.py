@@ -80,7 +80,12 @@ def _construct(**values: Any) -> UsageInput:
 
 
 def can_fork() -> bool:
-    """Worker processes are forked, which is only safe from a single-threaded process (not a server)."""
+    """Worker processes are forked, which is only safe from a single-threaded process (not a server).
+
+    `MODEL_CONFIG_IMPORT_WORKERS=0` keeps every import in one process.
+    """
+    if os.environ.get("MODEL_CONFIG_IMPORT_WORKERS", "").strip() == "0":
+        return False
     return threading.active_count() == 1 and sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
 
 

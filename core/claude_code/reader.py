@@ -153,7 +153,11 @@ def read_files(tasks: Sequence[FileTask], meanwhile: Callable[[], object] | None
 
     `meanwhile` runs once the workers are busy (the importer loads the price catalogue then).
     """
-    workers = min(int(os.environ.get("MODEL_CONFIG_IMPORT_WORKERS", MAX_WORKERS)), os.cpu_count() or 1, len(tasks))
+    try:
+        wanted = int(os.environ.get("MODEL_CONFIG_IMPORT_WORKERS", MAX_WORKERS))
+    except ValueError:
+        wanted = MAX_WORKERS
+    workers = min(wanted, os.cpu_count() or 1, len(tasks))
     total = sum(t.size - t.start for t in tasks)
     # Worker processes are forked, which is only safe from a single-threaded process (the CLI, not a server).
     if workers < 2 or total < PARALLEL_MIN_BYTES or not can_fork():
