@@ -208,7 +208,9 @@ class PriceBook:
 
     # -- prices ----------------------------------------------------------------------------
 
-    def resolve(self, model_id: str, when: datetime, *, batch: bool = False, fast: bool = False) -> ResolvedPrice | None:
+    def resolve(
+        self, model_id: str, when: datetime, *, batch: bool = False, fast: bool = False
+    ) -> ResolvedPrice | None:
         """Per-token prices for a model at a time, or None when the model is unknown."""
         quick = (model_id, when.astimezone(UTC).date(), batch, fast)
         if quick in self._quick_cache:
