@@ -2,7 +2,7 @@
 
     /work/venv/bin/python benchmarks/bench_core.py                  # 1,000,000 records over 90 days
     /work/venv/bin/python benchmarks/bench_core.py --records 50000  # a quick version
-    /work/venv/bin/python benchmarks/bench_core.py --profile dashboard_30
+    /work/venv/bin/python benchmarks/bench_core.py --profile "get_dashboard(30)"
 
 The ledger is built once through the bulk path (`CostTracker.track_many`) and cached under
 benchmarks/.cache/ (rebuilt when missing, when the schema or the generator changed, or when it is
