@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -132,7 +131,6 @@ class _Run:
         # Records are written while the next files are parsed, by a thread (SQLite works without the GIL)
         # or, for a large import, by a process of its own. Anything that reads the ledger waits for it.
         self.writer: ThreadWriter | ProcessWriter = ThreadWriter(self.tracker, self.ledger)
-        self.unknown: Counter[str] = Counter()
         self.states_to_save: list[dict[str, Any]] = []
 
     # -- files ---------------------------------------------------------------------------
@@ -178,9 +176,7 @@ class _Run:
         summary = self.summary
         summary.files_read = len(tasks)
         # The price catalogue takes ~0.3 s to load: load it while the first files are being read.
-        prices = self.manager.price_book
-        warm = (lambda: prices.is_known("claude-sonnet-4-5")) if total >= reader.PARALLEL_MIN_BYTES else None
-        for n, result in enumerate(read_files(tasks, warm)):
+        for n, result in enumerate(read_files(tasks)):
             offer = self.offer
             for entry in result.entries:
                 offer(entry)
@@ -316,15 +312,8 @@ class _Run:
             kept = self.kept.get(line.key)
             if kept is not None:
                 kept.stored = True  # written before anything reads the ledger again (see _look_up)
-        prices = self.manager.price_book
-        for line in lines:
-            # The same resolution the ledger row gets (cached per model and day; no catalogue load for a
-            # hook whose prices are in the price cache).
-            if prices.resolve(prices.canonical_id(line.model), line.timestamp, fast=line.fast) is None:
-                self.unknown[line.model] += 1
         self.summary.duplicates_skipped += self.duplicates
         self.summary.superseded += self.superseded
-        self.summary.unknown_models = dict(sorted(self.unknown.items()))
         self.duplicates = self.superseded = 0
         states, self.states_to_save = self.states_to_save, []
         self.pending = {}
@@ -335,7 +324,8 @@ class _Run:
 
     def finish(self) -> None:
         self.flush()
-        new, duplicates, fresh = self.writer.close()
+        (new, duplicates, fresh), unknown = self.writer.close()
+        self.summary.unknown_models = dict(sorted(unknown.items()))
         self.summary.new_records += new
         self.summary.duplicates_skipped += duplicates
         self.summary.superseded -= fresh

@@ -9,6 +9,7 @@ import os
 import queue
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +29,17 @@ Counts = tuple[int, int, int]  # (new records, duplicates, superseded records th
 
 
 def apply_writes(tracker: CostTracker, ledger: Ledger, lines: Sequence[UsageLine],
-                 replacements: Sequence[tuple[str, UsageLine]], states: list[dict[str, Any]]) -> Counts:
-    """Insert new records, supersede replaced ones, then save the files' states (after their records)."""
+                 replacements: Sequence[tuple[str, UsageLine]], states: list[dict[str, Any]],
+                 unknown: Counter[str]) -> Counts:
+    """Insert new records, supersede replaced ones, then save the files' states (after their records).
+
+    Models without a price are counted in `unknown` (the resolution the rows get, cached per model and
+    day: a hook whose prices are in the price cache never loads the catalogue).
+    """
+    prices = tracker.prices
+    for line in lines:
+        if prices.resolve(prices.canonical_id(line.model), line.timestamp, fast=line.fast) is None:
+            unknown[line.model] += 1
     new, duplicates = tracker.track_many([usage_of(line) for line in lines], source=SOURCE, chunk=CHUNK)
     fresh = 0
     if replacements:
@@ -99,6 +109,7 @@ class ThreadWriter:
         self.error: BaseException | None = None
         self.thread: threading.Thread | None = None
         self.counts: Counts = (0, 0, 0)
+        self.unknown: Counter[str] = Counter()
 
     def write(self, lines: Sequence[UsageLine], replacements: Sequence[tuple[str, UsageLine]],
               states: list[dict[str, Any]]) -> None:
@@ -110,7 +121,7 @@ class ThreadWriter:
 
     def _apply(self, lines: Sequence[UsageLine], replacements: Sequence[tuple[str, UsageLine]],
                states: list[dict[str, Any]]) -> None:
-        n = apply_writes(self.tracker, self.ledger, lines, replacements, states)
+        n = apply_writes(self.tracker, self.ledger, lines, replacements, states, self.unknown)
         self.counts = (self.counts[0] + n[0], self.counts[1] + n[1], self.counts[2] + n[2])
 
     def _run(self) -> None:
@@ -131,13 +142,13 @@ class ThreadWriter:
             self.jobs.join()
         self._raise()
 
-    def close(self) -> Counts:
+    def close(self) -> tuple[Counts, Counter[str]]:
         if self.thread is not None:
             self.jobs.put(None)
             self.thread.join()
             self.thread = None
         self._raise()
-        return self.counts
+        return self.counts, self.unknown
 
     def abort(self) -> None:
         if self.thread is not None:
@@ -175,13 +186,13 @@ class ProcessWriter:
         if error:
             raise LedgerError(f"writing imported records failed: {error}")
 
-    def close(self) -> Counts:
+    def close(self) -> tuple[Counts, Counter[str]]:
         self.jobs.put(("close",))
-        _, counts, error = self._reply()
+        _, counts, unknown, error = self._reply()
         self.process.join()
         if error:
             raise LedgerError(f"writing imported records failed: {error}")
-        return counts  # type: ignore[no-any-return]
+        return counts, unknown
 
     def abort(self) -> None:
         if self.process.is_alive():
@@ -205,6 +216,7 @@ def _writer_main(manager: ModelConfigManager, jobs: Any, replies: Any) -> None:
 
     ledger = Ledger(manager.db_path)
     tracker = CostTracker(settings=manager.settings, ledger=ledger, price_book=manager.price_book)
+    manager.price_book.is_known("claude-sonnet-4-5")  # load the catalogue now, while the files are read
     try:
         with ledger.page_cache(PAGE_CACHE_KIB):
             _serve(tracker, ledger, jobs, replies)
@@ -214,20 +226,21 @@ def _writer_main(manager: ModelConfigManager, jobs: Any, replies: Any) -> None:
 
 def _serve(tracker: CostTracker, ledger: Ledger, jobs: Any, replies: Any) -> None:
     counts = [0, 0, 0]
+    unknown: Counter[str] = Counter()
     error: str | None = None
     while True:
         job = jobs.get()
         if job[0] == "write":
             if error is None:
                 try:
-                    n = apply_writes(tracker, ledger, job[1], job[2], job[3])
+                    n = apply_writes(tracker, ledger, job[1], job[2], job[3], unknown)
                     counts = [a + b for a, b in zip(counts, n, strict=True)]
                 except Exception as exc:  # reported to the importer on its next drain or close
                     error = f"{type(exc).__name__}: {exc}"
         elif job[0] == "drain":
             replies.put(("drained", error))
         else:
-            replies.put(("closed", tuple(counts), error))
+            replies.put(("closed", tuple(counts), unknown, error))
             return
 
 

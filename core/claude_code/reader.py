@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,11 +148,8 @@ def _lines(path: Path, start: int) -> Iterator[bytes]:
         yield from handle
 
 
-def read_files(tasks: Sequence[FileTask], meanwhile: Callable[[], object] | None = None) -> Iterator[FileResult]:
-    """Results in task order: from worker processes for a large read, else in this process.
-
-    `meanwhile` runs once the workers are busy (the importer loads the price catalogue then).
-    """
+def read_files(tasks: Sequence[FileTask]) -> Iterator[FileResult]:
+    """Results in task order: from worker processes for a large read, else in this process."""
     try:
         wanted = int(os.environ.get("MODEL_CONFIG_IMPORT_WORKERS", MAX_WORKERS))
     except ValueError:
@@ -161,8 +158,6 @@ def read_files(tasks: Sequence[FileTask], meanwhile: Callable[[], object] | None
     total = sum(t.size - t.start for t in tasks)
     # Worker processes are forked, which is only safe from a single-threaded process (the CLI, not a server).
     if workers < 2 or total < PARALLEL_MIN_BYTES or not can_fork():
-        if meanwhile is not None and tasks:
-            meanwhile()
         for task in tasks:
             yield read_file(task)
         return
@@ -178,15 +173,10 @@ def read_files(tasks: Sequence[FileTask], meanwhile: Callable[[], object] | None
             size = sum(t.size - t.start for t in batch)
             waiting.append((size, pool.apply_async(read_batch, (batch,))))
             ahead += size
-            if meanwhile is not None and ahead >= WINDOW_BYTES:
-                meanwhile()
-                meanwhile = None
             while ahead >= WINDOW_BYTES and waiting:
                 done, pending = waiting.popleft()
                 ahead -= done
                 yield from pending.get()
-        if meanwhile is not None:
-            meanwhile()
         while waiting:
             yield from waiting.popleft()[1].get()
 
