@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,11 @@ Key = tuple[str, str]
 
 @pytest.fixture(scope="session")
 def ccusage(pytestconfig: pytest.Config) -> Path:
-    prefix = Path(pytestconfig.cache.mkdir(f"ccusage-{CCUSAGE}"))
+    cache = getattr(pytestconfig, "cache", None)  # absent under -p no:cacheprovider
+    if cache is not None:
+        prefix = Path(cache.mkdir(f"ccusage-{CCUSAGE}"))
+    else:
+        prefix = Path(tempfile.gettempdir()) / f"model-config-ccusage-{CCUSAGE}"
     binary = prefix / "node_modules" / ".bin" / "ccusage"
     if not binary.exists():
         subprocess.run(["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
