@@ -7,8 +7,8 @@ progress lines nest one under `data.message`. `<synthetic>` placeholders and API
 not usage.
 
 Deduplication follows what ccusage converged on. The key is `message.id:requestId` (or
-`message.id` alone); a sidechain line that replays a parent message under a new request id
-(same message id, same session) is a copy of it too. Among copies we keep the non-sidechain one,
+`message.id` alone); a sidechain line that replays a parent message under a new request id (same
+message id; see `is_replay`) is a copy of it too. Among copies we keep the non-sidechain one,
 else the larger token total (the final streamed snapshot); the remaining ties are broken by fixed
 rules (earlier timestamp, then a named agent type, then the smaller values) so that the kept copy
 does not depend on the order lines were read in.
