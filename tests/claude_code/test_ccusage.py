@@ -4,7 +4,7 @@ ccusage 20.0.24 (its native binary) is installed from npm into the pytest cache 
 generated corpus holds every case the importer dedupes (content blocks, snapshots, sidechain
 replays, resumed sessions, progress lines, subagents), plus synthetic errors, torn and malformed
 lines and an unknown model. Where the two tools price differently on purpose, a second test pins
-both figures (see docs/claude-code.md, "Accuracy").
+both figures (see README.md, "Accuracy against ccusage").
 """
 
 from __future__ import annotations
