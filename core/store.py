@@ -20,22 +20,57 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any
 
 from .errors import LedgerError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
 BUCKET_US = 15 * 60 * 1_000_000
 DAY_BUCKETS = 96  # 15-minute buckets in a UTC day (usage_totals_day)
 MAX_US = 2**62
 
-migrations = Migrations("model_config")
+# The schema is a set of sqlite-utils migrations. They are listed here in order and handed to a
+# `Migrations` object only when one is pending: opening a ledger that is up to date (every process
+# but the first, every hook run) reads the applied names with plain sqlite3 and never imports
+# sqlite-utils (~45 ms of start-up, most of a hook's budget). `migrations` is that object, built on
+# first use.
+MIGRATION_SET = "model_config"
+MIGRATIONS_TABLE = "_sqlite_migrations"  # sqlite_utils.migrations.Migrations.migrations_table
+_MIGRATIONS: list[Callable[[Database], None]] = []
+
+
+def _migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    """Register a migration (named after its function, like `Migrations()` does) in order."""
+    _MIGRATIONS.append(fn)
+    return fn
+
+
+_migrations_obj: Migrations | None = None
+
+
+def _build_migrations() -> Migrations:
+    global _migrations_obj
+    if _migrations_obj is None:
+        from sqlite_utils.migrations import Migrations
+
+        built = Migrations(MIGRATION_SET)
+        for fn in _MIGRATIONS:
+            built()(fn)
+        _migrations_obj = built
+    return _migrations_obj
+
+
+def __getattr__(name: str) -> Any:
+    if name == "migrations":  # the sqlite-utils `Migrations` of this module, as before
+        return _build_migrations()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 USAGE_COLUMNS = (
     "record_id",
@@ -70,7 +105,7 @@ USAGE_COLUMNS = (
 _SUM_COLUMNS = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens", "cost_pico")
 
 
-@migrations()
+@_migration
 def m001_usage(db: Database) -> None:
     # One row per model call. Money in integer pico-dollars; time in UTC microseconds.
     db.execute(
@@ -117,7 +152,7 @@ def m001_usage(db: Database) -> None:
     db.execute("CREATE INDEX usage_session_ts ON usage(session_id, ts_us)")
 
 
-@migrations()
+@_migration
 def m002_totals(db: Database) -> None:
     # 15-minute rollups per scope, kept by trigger; see the module docstring.
     db.execute(
@@ -174,7 +209,7 @@ def m002_totals(db: Database) -> None:
     )
 
 
-@migrations()
+@_migration
 def m003_alerts(db: Database) -> None:
     # One row per (scope, period, window, level): lets callers tell a new alert from an old one.
     db.execute(
@@ -223,7 +258,7 @@ _BULK_TOTALS = f"""
 """
 
 
-@migrations()
+@_migration
 def m004_supersede_and_imports(db: Database) -> None:
     # A record can be superseded by a later, larger snapshot of the same request (Claude Code writes
     # streaming snapshots of one response): delete + insert in one transaction, rollups follow.
@@ -262,7 +297,7 @@ def m004_supersede_and_imports(db: Database) -> None:
     )
 
 
-@migrations()
+@_migration
 def m005_day_totals(db: Database) -> None:
     # Whole-UTC-day sums of the 15-minute rollups: a monthly budget check (with its three-window
     # forecast history) read ~12,000 bucket rows and took ~2 ms at 1M records; from days it reads
@@ -373,7 +408,8 @@ class Ledger:
     """The SQLite ledger. One connection shared by this process's threads behind a lock."""
 
     path: str
-    db: Database = field(init=False)
+    _conn: sqlite3.Connection = field(init=False, repr=False, compare=False)
+    _db: Database | None = field(default=None, init=False, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
     _skip_totals: bool = field(default=False, init=False, repr=False)
 
@@ -386,6 +422,9 @@ class Ledger:
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot open usage database {self.path}: {exc}") from None
         conn.execute("PRAGMA busy_timeout = 30000")
+        # What wrapping the connection in a sqlite-utils Database sets, done here because the wrapper is
+        # now made only when needed: every connection behaves the same, whether or not it has one.
+        conn.execute("PRAGMA recursive_triggers = on")
         # A 64 MB page cache and in-memory temp tables: the usage table carries four indexes and
         # a small cache made bulk inserts thrash (measured 2x slower with the 2 MB default).
         conn.execute("PRAGMA cache_size = -65536")
@@ -403,18 +442,44 @@ class Ledger:
         # checkpoints gave 12% more single inserts a second and a lower p99 on a disk shared with others.
         if not memory:
             conn.execute("PRAGMA wal_autocheckpoint = 4000")
-        self.db = Database(conn, execute_plugins=False)
+        self._conn = conn
         self._migrate()
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+        return self._conn
+
+    @property
+    def db(self) -> Database:
+        """The connection as a sqlite-utils `Database` (made on first use: importing sqlite-utils is slow)."""
+        with self._lock:
+            if self._db is None:
+                from sqlite_utils import Database
+
+                self._db = Database(self._conn, execute_plugins=False)
+            return self._db
 
     def close(self) -> None:
         with self._lock:
-            self.db.close()
+            self._conn.close()
+
+    def _applied_migrations(self) -> set[str] | None:
+        """Names of this module's migrations already applied, by plain sqlite3; None if that cannot be
+        told without sqlite-utils (no migrations table yet, or one it cannot read)."""
+        try:
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT name FROM [{MIGRATIONS_TABLE}] WHERE migration_set = ?", (MIGRATION_SET,)
+                ).fetchall()
+        except sqlite3.Error:
+            return None
+        return {row[0] for row in rows}
 
     def _migrate(self) -> None:
+        applied = self._applied_migrations()
+        if applied is not None and all(fn.__name__ in applied for fn in _MIGRATIONS):
+            return  # up to date: the common case, decided without importing sqlite-utils
+        migrations = _build_migrations()
         if not migrations.pending(self.db):
             return
         # Several processes may open a new file at once: migrate under the write lock.
