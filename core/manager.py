@@ -7,9 +7,9 @@ import os
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from .analytics import AnalyticsEngine, Dashboard
 from .budgets import BudgetManager, BudgetReport
 from .config import Settings, load_settings
 from .errors import ExportPathError
@@ -26,11 +26,13 @@ from .models import (
 )
 from .paths import default_db_path
 from .pricing import PriceBook
-from .recommendations import optimization_recommendations
-from .selector import IntelligentModelSelector
 from .store import Ledger
 from .tracker import CostTracker
 from .windows import utcnow
+
+if TYPE_CHECKING:
+    from .analytics import AnalyticsEngine, Dashboard
+    from .selector import IntelligentModelSelector
 
 
 class ModelConfigManager:
@@ -51,8 +53,20 @@ class ModelConfigManager:
         self.ledger = Ledger(str(db_path) if db_path else str(default_db_path()))
         self.cost_tracker = CostTracker(settings=self.settings, ledger=self.ledger, price_book=self.price_book)
         self.budget_manager = BudgetManager(self.cost_tracker, settings=self.settings)
-        self.selector = IntelligentModelSelector(self.settings, self.price_book)
-        self.analytics = AnalyticsEngine(self.cost_tracker, settings=self.settings)
+
+    # The selector and analytics load on first use: a Claude Code hook opens a manager on every turn
+    # and needs neither, and their modules cost start-up time.
+    @cached_property
+    def selector(self) -> IntelligentModelSelector:
+        from .selector import IntelligentModelSelector
+
+        return IntelligentModelSelector(self.settings, self.price_book)
+
+    @cached_property
+    def analytics(self) -> AnalyticsEngine:
+        from .analytics import AnalyticsEngine
+
+        return AnalyticsEngine(self.cost_tracker, settings=self.settings)
 
     @property
     def db_path(self) -> str:
@@ -141,6 +155,8 @@ class ModelConfigManager:
         return self.analytics.calculate_roi(None, time_period_days, hourly_rate)
 
     def get_optimization_recommendations(self, days: int = 7) -> list[Recommendation]:
+        from .recommendations import optimization_recommendations
+
         return optimization_recommendations(self.analytics, self.budget_manager, self.selector, days)
 
     # -- exports ---------------------------------------------------------------------------
