@@ -126,7 +126,9 @@ class BudgetManager:
             new_alerts=new_alerts,
         )
 
-    def check_all(self, *, now: datetime | None = None, forecast: bool = True, scopes: list[str] | None = None) -> list[BudgetStatus]:
+    def check_all(
+        self, *, now: datetime | None = None, forecast: bool = True, scopes: list[str] | None = None
+    ) -> list[BudgetStatus]:
         """Every configured budget: the global periods first, then scoped budgets."""
         out = []
         for scope in scopes or self.scopes():
@@ -135,7 +137,9 @@ class BudgetManager:
                     out.append(self.check_budget(period, scope=scope, now=now, forecast=forecast))
         return out
 
-    def check_after_record(self, agent_type: str, project_id: str | None, *, now: datetime | None = None) -> list[BudgetAlert]:
+    def check_after_record(
+        self, agent_type: str, project_id: str | None, *, now: datetime | None = None
+    ) -> list[BudgetAlert]:
         """Alerts newly crossed by a record: global budgets and the scopes the record belongs to."""
         scopes = ["global", f"agent:{agent_type}"] + ([f"project:{project_id}"] if project_id else [])
         scopes = [s for s in scopes if s == "global" or s in self.settings.cost.scoped_budgets]
@@ -172,7 +176,9 @@ class BudgetManager:
         status = self.check_budget(period, forecast=False)
         return status.auto_downgrade and status.alert_level.rank >= AlertLevel.CRITICAL.rank
 
-    def downgrade_pressure(self, *, agent_type: str | None = None, project_id: str | None = None) -> BudgetStatus | None:
+    def downgrade_pressure(
+        self, *, agent_type: str | None = None, project_id: str | None = None
+    ) -> BudgetStatus | None:
         """The most severe budget (with auto_downgrade on) that applies to a call, or None if all are fine."""
         scopes = ["global"]
         if agent_type and f"agent:{agent_type}" in self.settings.cost.scoped_budgets:
@@ -235,7 +241,9 @@ class BudgetManager:
         for lv in crossed:
             if lv.value in known:
                 continue
-            new, created_us = self.ledger.record_alert(scope, period.value, win.start_us, lv.value, spent_pico, limit_pico)
+            new, created_us = self.ledger.record_alert(
+                scope, period.value, win.start_us, lv.value, spent_pico, limit_pico
+            )
             known.add(lv.value)
             if new:
                 out.append(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -13,7 +12,8 @@ from typing import Any
 
 from .complexity import analyze_complexity
 from .config import Settings, load_settings
-from .errors import ExportPathError, InvalidUsage
+from .errors import InvalidUsage
+from .export import write_csv
 from .models import CostDimension, CostRecord, CostSummary
 from .money import pico_to_usd
 from .paths import default_db_path
@@ -21,36 +21,6 @@ from .pricing import PriceBook, pico_parts, unpriced_note
 from .store import MAX_US, USAGE_COLUMNS, Ledger, Totals
 from .usage import UsageInput, validate_usage
 from .windows import from_us, last_days, to_us, utcnow
-
-CSV_COLUMNS = [
-    "timestamp",
-    "record_id",
-    "request_id",
-    "agent_type",
-    "model",
-    "priced_model",
-    "project_id",
-    "session_id",
-    "task_description",
-    "complexity",
-    "input_tokens",
-    "output_tokens",
-    "cache_creation_input_tokens",
-    "cache_creation_1h_input_tokens",
-    "cache_read_input_tokens",
-    "web_search_requests",
-    "batch",
-    "fast_mode",
-    "priced",
-    "input_cost_usd",
-    "output_cost_usd",
-    "cache_write_cost_usd",
-    "cache_read_cost_usd",
-    "web_search_cost_usd",
-    "total_cost_usd",
-    "source",
-    "price_note",
-]
 
 _DIMENSION_SCOPE = {CostDimension.AGENT: "agent", CostDimension.PROJECT: "project", CostDimension.MODEL: "model"}
 _DIMENSION_COLUMN = {
@@ -135,7 +105,9 @@ class CostTracker:
         stored, created = self.ledger.insert(row)
         return row_to_record(stored, duplicate=not created)
 
-    def track_many(self, usages: Iterable[UsageInput | dict[str, Any]], *, source: str = "api", chunk: int = 5000) -> tuple[int, int]:
+    def track_many(
+        self, usages: Iterable[UsageInput | dict[str, Any]], *, source: str = "api", chunk: int = 5000
+    ) -> tuple[int, int]:
         """Bulk path: validate, price and insert many records in chunked transactions.
 
         Returns (new records, duplicates skipped). Every record is validated before any of its
@@ -153,7 +125,7 @@ class CostTracker:
             if not entropy:
                 entropy = os.urandom(6 * max(1, chunk)).hex()
             at = 12 * len(rows)
-            rows.append(self._row_values(usage, source, entropy[at:at + 12], canonical))
+            rows.append(self._row_values(usage, source, entropy[at : at + 12], canonical))
             if len(rows) >= chunk:
                 new += self.ledger._insert_values(rows)
                 seen += len(rows)
@@ -187,8 +159,15 @@ class CostTracker:
             priced_model, note, costs = None, unpriced_note(model), (0, 0, 0, 0, 0)
         else:
             priced_model, note = resolved.model_id, resolved.note
-            costs = pico_parts(resolved, usage.input_tokens, usage.output_tokens, cw, cw_1h,
-                               usage.cache_read_input_tokens, usage.web_search_requests)
+            costs = pico_parts(
+                resolved,
+                usage.input_tokens,
+                usage.output_tokens,
+                cw,
+                cw_1h,
+                usage.cache_read_input_tokens,
+                usage.web_search_requests,
+            )
         task = usage.task_description
         return (
             # Time-ordered ids keep the unique index append-only (random ids made bulk inserts 2x slower).
@@ -306,28 +285,7 @@ class CostTracker:
     ) -> int:
         """Write every record of the window to CSV (atomically: a temp file renamed into place)."""
         start, end = self.window(days)
-        path = Path(output_file)
-        if path.is_dir():
-            raise ExportPathError(f"{path} is a directory; give a file name")
-        if not path.parent.exists():
-            raise ExportPathError(f"directory {path.parent} does not exist")
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        count = 0
-        try:
-            with tmp.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(CSV_COLUMNS)
-                for batch in self.ledger._row_batches(start, end, columns=_CSV_SOURCE):
-                    writer.writerows(map(_csv_values, batch))
-                    if progress:
-                        for done in range(count + 50_000 - count % 50_000, count + len(batch) + 1, 50_000):
-                            progress(done)
-                    count += len(batch)
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        return count
+        return write_csv(self.ledger, Path(output_file), start, end, progress=progress)
 
 
 def _dimension(value: CostDimension | str) -> CostDimension:
@@ -338,8 +296,16 @@ def _dimension(value: CostDimension | str) -> CostDimension:
         raise InvalidUsage(f"unknown dimension {value!r}; use one of: {options}") from None
 
 
-_FILTER_KEYS = {"agent_type": "agent_type", "agent": "agent_type", "project_id": "project_id", "project": "project_id",
-                "session_id": "session_id", "session": "session_id", "model": "model", "model_type": "model"}
+_FILTER_KEYS = {
+    "agent_type": "agent_type",
+    "agent": "agent_type",
+    "project_id": "project_id",
+    "project": "project_id",
+    "session_id": "session_id",
+    "session": "session_id",
+    "model": "model",
+    "model_type": "model",
+}
 
 
 def _filters(filters: dict[str, str] | None) -> dict[str, str] | None:
@@ -356,17 +322,43 @@ def _filters(filters: dict[str, str] | None) -> dict[str, str] | None:
 
 
 def _raw_series(ledger: Ledger, start: int, end: int, filters: dict[str, str] | None) -> Iterable[tuple[int, Totals]]:
-    columns = ("ts_us", "priced", "input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens", "cost_pico")
+    columns = (
+        "ts_us",
+        "priced",
+        "input_tokens",
+        "output_tokens",
+        "cache_write_tokens",
+        "cache_read_tokens",
+        "cost_pico",
+    )
     for row in ledger.records(start, end, filters=filters, columns=columns):
         t = Totals()
-        t.add((1, 1 - row["priced"], row["input_tokens"], row["output_tokens"], row["cache_write_tokens"],
-               row["cache_read_tokens"], row["cost_pico"]))
+        t.add(
+            (
+                1,
+                1 - row["priced"],
+                row["input_tokens"],
+                row["output_tokens"],
+                row["cache_write_tokens"],
+                row["cache_read_tokens"],
+                row["cost_pico"],
+            )
+        )
         yield row["ts_us"], t
 
 
 def _merge(into: Totals, other: Totals) -> None:
-    into.add((other.ops, other.unpriced_ops, other.input_tokens, other.output_tokens,
-              other.cache_write_tokens, other.cache_read_tokens, other.cost_pico))
+    into.add(
+        (
+            other.ops,
+            other.unpriced_ops,
+            other.input_tokens,
+            other.output_tokens,
+            other.cache_write_tokens,
+            other.cache_read_tokens,
+            other.cost_pico,
+        )
+    )
 
 
 def _summary(dimension: CostDimension, value: str, t: Totals) -> CostSummary:
@@ -429,100 +421,4 @@ def row_to_record(row: dict[str, Any], *, duplicate: bool = False) -> CostRecord
         total_cost=pico_to_usd(row["cost_pico"]),
         source=row["source"],
         duplicate=duplicate,
-    )
-
-
-def _csv_row(row: dict[str, Any]) -> list[Any]:
-    return [
-        from_us(row["ts_us"]).isoformat(),
-        row["record_id"],
-        row["request_id"] or "",
-        row["agent_type"],
-        row["model"],
-        row["priced_model"] or "",
-        row["project_id"] or "",
-        row["session_id"] or "",
-        row["task_description"] or "",
-        row["complexity"] or "",
-        row["input_tokens"],
-        row["output_tokens"],
-        row["cache_write_tokens"],
-        row["cache_write_1h_tokens"],
-        row["cache_read_tokens"],
-        row["web_search_requests"],
-        int(row["batch"]),
-        int(row["fast"]),
-        int(row["priced"]),
-        pico_to_usd(row["input_cost_pico"]),
-        pico_to_usd(row["output_cost_pico"]),
-        pico_to_usd(row["cache_write_cost_pico"]),
-        pico_to_usd(row["cache_read_cost_pico"]),
-        pico_to_usd(row["web_search_cost_pico"]),
-        pico_to_usd(row["cost_pico"]),
-        row["source"],
-        row["price_note"] or "",
-    ]
-
-
-# The export's hot path: rows as tuples in this column order, money formatted from integers.
-_CSV_SOURCE = (
-    "ts_us", "record_id", "request_id", "agent_type", "model", "priced_model", "project_id", "session_id",
-    "task_description", "complexity", "input_tokens", "output_tokens", "cache_write_tokens", "cache_write_1h_tokens",
-    "cache_read_tokens", "web_search_requests", "batch", "fast", "priced", "input_cost_pico", "output_cost_pico",
-    "cache_write_cost_pico", "cache_read_cost_pico", "web_search_cost_pico", "cost_pico", "source", "price_note",
-)
-
-
-def _usd_text(pico: int) -> str:
-    """str(pico_to_usd(pico)) computed on the integer's digits, without building the Decimal.
-
-    Decimal's rules: trailing zeros dropped; plain notation unless the adjusted exponent is below
-    -6 (amounts under $0.000001 print as e.g. '1.5E-7'); 28 significant digits (longer amounts,
-    and negative ones, never seen in practice, take the Decimal path).
-    """
-    if not pico:
-        return "0"
-    if pico < 0 or pico >= 10**27:
-        return str(pico_to_usd(pico))
-    digits = str(pico)
-    n = len(digits)
-    if n > 12:  # a dollar or more
-        cents = digits[-12:].rstrip("0")
-        return f"{digits[:-12]}.{cents}" if cents else digits[:-12]
-    significant = digits.rstrip("0")
-    if n < 7:  # under $0.000001: adjusted exponent n - 13 < -6
-        head, tail = significant[0], significant[1:]
-        return f"{head}.{tail}E{n - 13}" if tail else f"{head}E{n - 13}"
-    return f"0.{'0' * (12 - n)}{significant}"
-
-
-_DAY_US = 86_400_000_000
-_DAY_PREFIX: dict[int, str] = {}
-
-
-def _utc_text(ts_us: int) -> str:
-    """from_us(ts_us).isoformat() from integer arithmetic, with each day's date text computed once."""
-    day, rest = divmod(ts_us, _DAY_US)
-    prefix = _DAY_PREFIX.get(day)
-    if prefix is None:
-        prefix = from_us(day * _DAY_US).date().isoformat() + "T"
-        if len(_DAY_PREFIX) < 100_000:
-            _DAY_PREFIX[day] = prefix
-    seconds, micros = divmod(rest, 1_000_000)
-    minute, second = divmod(seconds, 60)
-    if micros:
-        return f"{prefix}{_HOUR_MINUTE[minute]}{second:02d}.{micros:06d}+00:00"
-    return f"{prefix}{_HOUR_MINUTE[minute]}{second:02d}+00:00"
-
-
-_HOUR_MINUTE = [f"{hour:02d}:{minute:02d}:" for hour in range(24) for minute in range(60)]
-
-
-def _csv_values(v: tuple[Any, ...], usd: Callable[[int], str] = _usd_text) -> tuple[Any, ...]:
-    """`_csv_row` for a `_CSV_SOURCE` tuple: the same text (csv writes None as an empty field, and the
-    flags are stored as 0/1), at a third of the cost; a 30-day export is ~300k rows."""
-    return (
-        _utc_text(v[0]), *v[1:19], usd(v[19]) if v[19] else "0", usd(v[20]) if v[20] else "0",
-        usd(v[21]) if v[21] else "0", usd(v[22]) if v[22] else "0", usd(v[23]) if v[23] else "0",
-        usd(v[24]) if v[24] else "0", v[25], v[26],
     )

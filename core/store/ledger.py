@@ -302,10 +302,13 @@ class Ledger(LedgerReads):
         """Record an alert once; returns (new, created_us of the stored alert)."""
         now = int(time.time() * 1_000_000)
         with self.write() as conn:
-            new = conn.execute(
-                "INSERT OR IGNORE INTO budget_alerts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (scope, period, window_start_us, level, spending_pico, limit_pico, now),
-            ).rowcount == 1
+            new = (
+                conn.execute(
+                    "INSERT OR IGNORE INTO budget_alerts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (scope, period, window_start_us, level, spending_pico, limit_pico, now),
+                ).rowcount
+                == 1
+            )
             if new:
                 return True, now
             created = conn.execute(

@@ -11,8 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from .schema import BUCKET_US, DAY_BUCKETS, MAX_US, USAGE_COLUMNS
 
-_TOTAL_COLS = "SUM(ops), SUM(unpriced_ops), SUM(input_tokens), SUM(output_tokens), " \
+_TOTAL_COLS = (
+    "SUM(ops), SUM(unpriced_ops), SUM(input_tokens), SUM(output_tokens), "
     "SUM(cache_write_tokens), SUM(cache_read_tokens), SUM(cost_pico)"
+)
+
+
 @dataclass
 class Totals:
     ops: int = 0
@@ -37,8 +41,10 @@ class Totals:
         self.cost_pico += row[6] or 0
 
 
-_RAW_COLS = "COUNT(*), SUM(1 - priced), SUM(input_tokens), SUM(output_tokens), " \
+_RAW_COLS = (
+    "COUNT(*), SUM(1 - priced), SUM(input_tokens), SUM(output_tokens), "
     "SUM(cache_write_tokens), SUM(cache_read_tokens), SUM(cost_pico)"
+)
 _RAW_SCOPE = {
     "agent": "'agent:' || agent_type",
     "project": "'project:' || project_id",
@@ -153,7 +159,7 @@ class LedgerReads:
                     (s, e),
                 ).fetchall()
         for row in rows:
-            out.setdefault(row[0][len(prefix):], Totals()).add(row[1:])
+            out.setdefault(row[0][len(prefix) :], Totals()).add(row[1:])
         return out
 
     def bucket_series(self, scope: str, start_us: int, end_us: int) -> list[tuple[int, Totals]]:
@@ -201,8 +207,9 @@ class LedgerReads:
         columns: Sequence[str] = USAGE_COLUMNS,
     ) -> Iterator[dict[str, Any]]:
         """Rows in [start, end), optionally filtered by exact column values, in time order."""
-        for row in self._rows(start_us, end_us, filters=filters, limit=limit, offset=offset,
-                              newest_first=newest_first, columns=columns):
+        for row in self._rows(
+            start_us, end_us, filters=filters, limit=limit, offset=offset, newest_first=newest_first, columns=columns
+        ):
             yield dict(zip(columns, row, strict=True))
 
     def _rows(
@@ -217,8 +224,9 @@ class LedgerReads:
         columns: Sequence[str] = USAGE_COLUMNS,
     ) -> Iterator[tuple[Any, ...]]:
         """`records` as value tuples in `columns` order."""
-        for batch in self._row_batches(start_us, end_us, filters=filters, limit=limit, offset=offset,
-                                       newest_first=newest_first, columns=columns):
+        for batch in self._row_batches(
+            start_us, end_us, filters=filters, limit=limit, offset=offset, newest_first=newest_first, columns=columns
+        ):
             yield from batch
 
     def _row_batches(

@@ -261,8 +261,15 @@ def m005_day_totals(db: Database) -> None:
         ) WITHOUT ROWID
         """
     )
-    cols = ("ops", "unpriced_ops", "input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens",
-            "cost_pico")
+    cols = (
+        "ops",
+        "unpriced_ops",
+        "input_tokens",
+        "output_tokens",
+        "cache_write_tokens",
+        "cache_read_tokens",
+        "cost_pico",
+    )
     db.execute(
         f"INSERT INTO usage_totals_day SELECT scope, bucket / {DAY_BUCKETS}, "
         f"{', '.join(f'SUM({c})' for c in cols)} FROM usage_totals GROUP BY scope, bucket / {DAY_BUCKETS}"
