@@ -9,8 +9,8 @@ Points: high signals add, low signals subtract, medium signals add a little. The
 from __future__ import annotations
 
 import re
-from typing import Literal
 from functools import lru_cache
+from typing import Literal
 
 from .models import ComplexityAnalysis, ComplexitySignal
 

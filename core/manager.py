@@ -6,8 +6,8 @@ import json
 import os
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .budgets import BudgetManager, BudgetReport
