@@ -40,11 +40,14 @@ def apply_writes(tracker: CostTracker, ledger: Ledger, lines: Sequence[UsageLine
     for line in lines:
         if prices.resolve(prices.canonical_id(line.model), line.timestamp, fast=line.fast) is None:
             unknown[line.model] += 1
-    new, duplicates = tracker.track_many([usage_of(line) for line in lines], source=SOURCE, chunk=CHUNK)
+    # Replacements first: a replaced record's request id is free again for a new line that carries it
+    # (a sidechain replay stored under req_2, superseded by the main copy under req_1, then the main
+    # thread's own req_2 arrives in the same batch).
     fresh = 0
     if replacements:
         pairs = [(old_key, tracker.build_row(usage_of(line), source=SOURCE)) for old_key, line in replacements]
         _, fresh = ledger.replace_requests(pairs)
+    new, duplicates = tracker.track_many([usage_of(line) for line in lines], source=SOURCE, chunk=CHUNK)
     ledger.save_import_states(states)
     # Duplicates here were written first by another process; an old record already gone (pruned, or
     # replaced by another process) makes its replacement a new record.

@@ -90,3 +90,26 @@ def test_interleaved_appends_and_imports(lines: list[tuple[int, str]], cuts: lis
                 once.close()
         finally:
             incremental.close()
+
+
+def test_replay_superseded_then_its_request_id_reused_by_the_main_thread(tmp_path: Path) -> None:
+    """Found by the property above: a sidechain replay stored under req_2 is superseded by the main
+    copy under req_1; the main thread's own req_2 must then be recorded, not taken for a duplicate."""
+    transcript = paths(tmp_path)[0]
+    transcript.parent.mkdir(parents=True)
+    ts = "2026-02-19T02:00:00.000Z"
+    lines = [
+        dumps(assistant("msg_A", "req_2", sidechain=True, u=usage(out=1), ts=ts)),
+        dumps(assistant("msg_A", "req_1", u=usage(out=1), ts=ts)),
+        dumps(assistant("msg_A", "req_2", u=usage(out=1), ts=ts)),
+    ]
+    incremental = ModelConfigManager(db_path=str(tmp_path / "inc.db"), config_dir=str(tmp_path))
+    transcript.write_text(lines[0] + "\n")
+    import_claude_code(incremental, [str(tmp_path)])
+    with transcript.open("a") as handle:
+        handle.write("\n".join(lines[1:]) + "\n")
+    import_claude_code(incremental, [str(tmp_path)])
+    once = ModelConfigManager(db_path=str(tmp_path / "once.db"), config_dir=str(tmp_path))
+    import_claude_code(once, [str(tmp_path)])
+    assert ledger_snapshot(incremental) == ledger_snapshot(once)
+    assert sorted(r[0] for r in ledger_snapshot(once)) == ["msg_A:req_1", "msg_A:req_2"]
