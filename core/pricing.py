@@ -21,9 +21,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidUsage, UnknownModel
+from .errors import UnknownModel
 from .models import Tier
 from .money import PICO_PER_USD, usd_per_mtok_to_pico_per_token
+from .price_types import CostParts, PriceOverride, ResolvedPrice, TieredPico
 
 if TYPE_CHECKING:
     from genai_prices.types import ModelInfo
@@ -54,78 +55,19 @@ _ALIAS_ENV = {alias: f"ANTHROPIC_DEFAULT_{alias.upper()}_MODEL" for alias in DEF
 _PREFIX = re.compile(r"^(?:[a-z]{2,4}\.)?(?:anthropic[./])")
 _SUFFIX = re.compile(r"(?:-v\d+(?::\d+)?|\[1m\])$")
 
+__all__ = [
+    "CostParts",
+    "PriceBook",
+    "PriceOverride",
+    "ResolvedPrice",
+    "TieredPico",
+    "catalogue_models",
+    "pico_parts",
+    "price_with",
+    "unpriced_note",
+]
+
 _TOKEN_KEYS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
-
-
-@dataclass(frozen=True)
-class TieredPico:
-    """A per-token price in pico-dollars, with optional long-context tiers (start, price)."""
-
-    base: int
-    tiers: tuple[tuple[int, int], ...] = ()
-
-    def at(self, total_input_tokens: int) -> int:
-        if not self.tiers:
-            return self.base
-        for start, price in reversed(self.tiers):
-            if total_input_tokens > start:
-                return price
-        return self.base
-
-    def scaled(self, factor: Fraction) -> TieredPico:
-        return TieredPico(_scale(self.base, factor), tuple((s, _scale(p, factor)) for s, p in self.tiers))
-
-
-def _scale(pico: int, factor: Fraction) -> int:
-    value = pico * factor
-    if value.denominator != 1:
-        raise InvalidUsage(f"price {pico} pico-dollars/token times {factor} is not exact")
-    return int(value)
-
-
-@dataclass(frozen=True)
-class ResolvedPrice:
-    """Per-unit prices of one model on one day, for one processing mode."""
-
-    model_id: str
-    input: TieredPico | None
-    output: TieredPico | None
-    cache_write_5m: TieredPico | None
-    cache_write_1h: TieredPico | None
-    cache_read: TieredPico | None
-    web_search_pico: int = 0
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class CostParts:
-    """A priced request, in pico-dollars."""
-
-    input_pico: int = 0
-    output_pico: int = 0
-    cache_write_pico: int = 0
-    cache_read_pico: int = 0
-    web_search_pico: int = 0
-    priced_model: str | None = None
-    priced: bool = True
-    note: str | None = None
-
-    @property
-    def total_pico(self) -> int:
-        return self.input_pico + self.output_pico + self.cache_write_pico + self.cache_read_pico + self.web_search_pico
-
-
-@dataclass(frozen=True)
-class PriceOverride:
-    """Prices from configuration, $/MTok (web search $/1K). Unset keys fall back to the catalogue."""
-
-    input: Decimal | None = None
-    output: Decimal | None = None
-    cache_write_5m: Decimal | None = None
-    cache_write_1h: Decimal | None = None
-    cache_read: Decimal | None = None
-    web_search_per_1k: Decimal | None = None
-    tier: Tier | None = None
 
 
 @dataclass

@@ -1,0 +1,81 @@
+"""Price value objects: per-token prices in pico-dollars, resolved prices, priced parts, overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from .errors import InvalidUsage
+from .models import Tier
+
+
+@dataclass(frozen=True)
+class TieredPico:
+    """A per-token price in pico-dollars, with optional long-context tiers (start, price)."""
+
+    base: int
+    tiers: tuple[tuple[int, int], ...] = ()
+
+    def at(self, total_input_tokens: int) -> int:
+        if not self.tiers:
+            return self.base
+        for start, price in reversed(self.tiers):
+            if total_input_tokens > start:
+                return price
+        return self.base
+
+    def scaled(self, factor: Fraction) -> TieredPico:
+        return TieredPico(_scale(self.base, factor), tuple((s, _scale(p, factor)) for s, p in self.tiers))
+
+
+def _scale(pico: int, factor: Fraction) -> int:
+    value = pico * factor
+    if value.denominator != 1:
+        raise InvalidUsage(f"price {pico} pico-dollars/token times {factor} is not exact")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class ResolvedPrice:
+    """Per-unit prices of one model on one day, for one processing mode."""
+
+    model_id: str
+    input: TieredPico | None
+    output: TieredPico | None
+    cache_write_5m: TieredPico | None
+    cache_write_1h: TieredPico | None
+    cache_read: TieredPico | None
+    web_search_pico: int = 0
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CostParts:
+    """A priced request, in pico-dollars."""
+
+    input_pico: int = 0
+    output_pico: int = 0
+    cache_write_pico: int = 0
+    cache_read_pico: int = 0
+    web_search_pico: int = 0
+    priced_model: str | None = None
+    priced: bool = True
+    note: str | None = None
+
+    @property
+    def total_pico(self) -> int:
+        return self.input_pico + self.output_pico + self.cache_write_pico + self.cache_read_pico + self.web_search_pico
+
+
+@dataclass(frozen=True)
+class PriceOverride:
+    """Prices from configuration, $/MTok (web search $/1K). Unset keys fall back to the catalogue."""
+
+    input: Decimal | None = None
+    output: Decimal | None = None
+    cache_write_5m: Decimal | None = None
+    cache_write_1h: Decimal | None = None
+    cache_read: Decimal | None = None
+    web_search_per_1k: Decimal | None = None
+    tier: Tier | None = None
