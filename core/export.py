@@ -14,98 +14,78 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ExportPathError
+from .files import atomic_file
 from .money import pico_to_usd
 from .store import Ledger
 from .windows import from_us
 
-CSV_COLUMNS = [
-    "timestamp",
-    "record_id",
-    "request_id",
-    "agent_type",
-    "model",
-    "priced_model",
-    "project_id",
-    "session_id",
-    "task_description",
-    "complexity",
-    "input_tokens",
-    "output_tokens",
-    "cache_creation_input_tokens",
-    "cache_creation_1h_input_tokens",
-    "cache_read_input_tokens",
-    "web_search_requests",
-    "batch",
-    "fast_mode",
-    "priced",
-    "input_cost_usd",
-    "output_cost_usd",
-    "cache_write_cost_usd",
-    "cache_read_cost_usd",
-    "web_search_cost_usd",
-    "total_cost_usd",
-    "source",
-    "price_note",
-]
+# (CSV header, ledger column) in file order: the single list both are derived from.
+_CSV_FIELDS = (
+    ("timestamp", "ts_us"),
+    ("record_id", "record_id"),
+    ("request_id", "request_id"),
+    ("agent_type", "agent_type"),
+    ("model", "model"),
+    ("priced_model", "priced_model"),
+    ("project_id", "project_id"),
+    ("session_id", "session_id"),
+    ("task_description", "task_description"),
+    ("complexity", "complexity"),
+    ("input_tokens", "input_tokens"),
+    ("output_tokens", "output_tokens"),
+    ("cache_creation_input_tokens", "cache_write_tokens"),
+    ("cache_creation_1h_input_tokens", "cache_write_1h_tokens"),
+    ("cache_read_input_tokens", "cache_read_tokens"),
+    ("web_search_requests", "web_search_requests"),
+    ("batch", "batch"),
+    ("fast_mode", "fast"),
+    ("priced", "priced"),
+    ("input_cost_usd", "input_cost_pico"),
+    ("output_cost_usd", "output_cost_pico"),
+    ("cache_write_cost_usd", "cache_write_cost_pico"),
+    ("cache_read_cost_usd", "cache_read_cost_pico"),
+    ("web_search_cost_usd", "web_search_cost_pico"),
+    ("total_cost_usd", "cost_pico"),
+    ("source", "source"),
+    ("price_note", "price_note"),
+)
+CSV_COLUMNS = [header for header, _ in _CSV_FIELDS]
+# The export's hot path reads rows as tuples in this column order and formats money from integers.
+_CSV_SOURCE = tuple(column for _, column in _CSV_FIELDS)
 
 
-def write_csv(
-    ledger: Ledger, path: Path, start_us: int, end_us: int, *, progress: Callable[[int], None] | None = None
-) -> int:
-    """Write the records in [start, end) to `path` atomically; returns how many rows were written."""
+def export_target(output_file: str | os.PathLike[str]) -> Path:
+    """The path an export may be written to: a file name in a directory that exists."""
+    path = Path(output_file)
     if path.is_dir():
         raise ExportPathError(f"{path} is a directory; give a file name")
     if not path.parent.exists():
         raise ExportPathError(f"directory {path.parent} does not exist")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    return path
+
+
+def write_csv(
+    ledger: Ledger,
+    output_file: str | os.PathLike[str],
+    start_us: int,
+    end_us: int,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the records in [start, end) as CSV, atomically; returns how many rows were written."""
     count = 0
-    try:
-        with tmp.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(CSV_COLUMNS)
-            for batch in ledger._row_batches(start_us, end_us, columns=_CSV_SOURCE):
-                writer.writerows(map(_csv_values, batch))
-                if progress:
-                    for done in range(count + 50_000 - count % 50_000, count + len(batch) + 1, 50_000):
-                        progress(done)
-                count += len(batch)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_file(export_target(output_file), newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for batch in ledger._row_batches(start_us, end_us, columns=_CSV_SOURCE):
+            writer.writerows(map(_csv_values, batch))
+            if progress:
+                for done in range(count + 50_000 - count % 50_000, count + len(batch) + 1, 50_000):
+                    progress(done)
+            count += len(batch)
     return count
 
 
-# The export's hot path: rows as tuples in this column order, money formatted from integers.
-_CSV_SOURCE = (
-    "ts_us",
-    "record_id",
-    "request_id",
-    "agent_type",
-    "model",
-    "priced_model",
-    "project_id",
-    "session_id",
-    "task_description",
-    "complexity",
-    "input_tokens",
-    "output_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "cache_read_tokens",
-    "web_search_requests",
-    "batch",
-    "fast",
-    "priced",
-    "input_cost_pico",
-    "output_cost_pico",
-    "cache_write_cost_pico",
-    "cache_read_cost_pico",
-    "web_search_cost_pico",
-    "cost_pico",
-    "source",
-    "price_note",
-)
 
 
 def _usd_text(pico: int) -> str:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime
-from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .budgets import BudgetManager, BudgetReport
 from .config import Settings, load_settings
-from .errors import ExportPathError
+from .export import export_target
+from .files import atomic_file
 from .models import (
     AgentEfficiency,
     AlertLevel,
@@ -180,34 +179,12 @@ class ModelConfigManager:
 
     def export_analytics(self, output_file: str | os.PathLike[str], days: int = 30) -> Path:
         """Write the analytics report as JSON (atomically). Returns the path written."""
+        path = export_target(output_file)  # checked before the report is computed
         report = self.analytics_report(days)
-        path = _writable(output_file)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps(report, indent=2, default=_json_default) + "\n", encoding="utf-8")
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        with atomic_file(path) as handle:
+            handle.write(json.dumps(report, indent=2) + "\n")
         return path
 
     def export_cost_history(self, output_file: str | os.PathLike[str], days: int | None = None, **kwargs: Any) -> int:
         """Write every record (of the last `days` days, or all) as CSV. Returns the number of rows."""
-        return self.cost_tracker.export_to_csv(_writable(output_file), days, **kwargs)
-
-
-def _writable(output_file: str | os.PathLike[str]) -> Path:
-    path = Path(output_file)
-    if path.is_dir():
-        raise ExportPathError(f"{path} is a directory; give a file name")
-    if not path.parent.exists():
-        raise ExportPathError(f"directory {path.parent} does not exist")
-    return path
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
+        return self.cost_tracker.export_to_csv(output_file, days, **kwargs)

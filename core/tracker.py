@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from .complexity import analyze_complexity
@@ -285,7 +284,7 @@ class CostTracker:
     ) -> int:
         """Write every record of the window to CSV (atomically: a temp file renamed into place)."""
         start, end = self.window(days)
-        return write_csv(self.ledger, Path(output_file), start, end, progress=progress)
+        return write_csv(self.ledger, output_file, start, end, progress=progress)
 
 
 def _dimension(value: CostDimension | str) -> CostDimension:

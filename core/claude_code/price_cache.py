@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..files import atomic_file
 from ..pricing import ResolvedPrice, TieredPico
 
 if TYPE_CHECKING:
@@ -88,12 +89,11 @@ def save(manager: ModelConfigManager) -> None:
             return
     except (OSError, ValueError):
         pass
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
+        with atomic_file(path) as handle:
+            handle.write(json.dumps(payload, separators=(",", ":")))
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass  # a cache: the next hook resolves prices again
 
 
 def _encode(p: ResolvedPrice | None) -> dict[str, Any] | None:

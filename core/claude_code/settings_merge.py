@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..files import atomic_file
+
 # Claude Code event -> (matcher or None, our subcommand, timeout in seconds)
 EVENTS: list[tuple[str, str | None, str, int]] = [
     ("Stop", None, "stop", 30),
@@ -121,7 +123,6 @@ def install(path: Path, base: str, extra: list[str] | None = None, *, dry_run: b
             backup = path.with_name(f"{path.name}.bak-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
             n += 1
         shutil.copy2(path, backup)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(after_text, encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_file(path) as handle:
+        handle.write(after_text)
     return InstallResult(path, True, diff, backup, True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..config import COST_FILE, MAPPING_FILE, CostConfig, MappingConfig, load_settings, search_dirs, user_config_dir
 from ..config import project_dir as _project_dir
+from ..files import atomic_file
 from .context import EXIT_ERROR, EXIT_OK, CliError, config_dir_arg, emit_json, emit_lines, jsonable
 from .style import Style
 from .tables import table
@@ -60,9 +61,8 @@ def cmd_config_init(args: argparse.Namespace) -> int:
     written = []
     for name, doc in docs.items():
         path = target / name
-        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        with atomic_file(path) as handle:
+            handle.write(json.dumps(doc, indent=2) + "\n")
         written.append(str(path))
     if args.json:
         return emit_json({"directory": str(target), "written": written, "overwritten": [str(p) for p in existing]})
