@@ -23,7 +23,7 @@ from .errors import InvalidUsage
 from .models import AgentEfficiency, ROIAnalysis, ROIAssumptions, Tier, _Frozen
 from .money import Money, pico_to_usd
 from .store import Totals
-from .tracker import CostTracker
+from .tracker import CostTracker, model_distribution, percentage
 from .windows import from_us
 
 _TIER_FOR_COMPLEXITY = {"low": Tier.HAIKU, "medium": Tier.SONNET, "high": Tier.OPUS}
@@ -87,8 +87,6 @@ class Dashboard(_Frozen):
     projects_total: int
 
 
-def _pct(part: int, whole: int) -> float:
-    return round(100.0 * part / whole, 4) if whole else 0.0
 
 
 def _avg(t: Totals) -> Decimal:
@@ -133,23 +131,13 @@ class AnalyticsEngine:
                 AgentCost(
                     agent_type=a,
                     cost=pico_to_usd(t.cost_pico),
-                    percentage=_pct(t.cost_pico, total.cost_pico),
+                    percentage=percentage(t.cost_pico, total.cost_pico),
                     operations=t.ops,
                     tokens=t.tokens,
                 )
                 for a, t in by_cost[:top]
             ],
-            model_distribution={
-                m: ModelStats(
-                    total_cost=pico_to_usd(t.cost_pico),
-                    percentage_cost=_pct(t.cost_pico, total.cost_pico),
-                    operations=t.ops,
-                    percentage_operations=_pct(t.ops, total.ops),
-                    total_tokens=t.tokens,
-                    unpriced_operations=t.unpriced_ops,
-                )
-                for m, t in sorted(models.items(), key=lambda kv: (-kv[1].cost_pico, -kv[1].ops, kv[0]))
-            },
+            model_distribution={m: ModelStats(**stats) for m, stats in model_distribution(models).items()},
             daily=[
                 DailyPoint(date=d, cost=pico_to_usd(t.cost_pico), operations=t.ops, tokens=t.tokens)
                 for d, t in daily.items()
@@ -158,7 +146,7 @@ class AnalyticsEngine:
                 ProjectCost(
                     project_id=p,
                     cost=pico_to_usd(t.cost_pico),
-                    percentage=_pct(t.cost_pico, total.cost_pico),
+                    percentage=percentage(t.cost_pico, total.cost_pico),
                     operations=t.ops,
                     tokens=t.tokens,
                 )
@@ -184,8 +172,8 @@ class AnalyticsEngine:
         oversized_pico = 0
         for key, t in rows:
             _, model, complexity = key.split("|", 2)
-            _add(total, t)
-            _add(per_model.setdefault(model, Totals()), t)
+            total.merge(t)
+            per_model.setdefault(model, Totals()).merge(t)
             tier = self.tracker.prices.tier_of(model)
             needed = _TIER_FOR_COMPLEXITY.get(complexity)
             if tier is not None and needed is not None and tier.rank > needed.rank:
@@ -306,12 +294,6 @@ class AnalyticsEngine:
             recommendations=_roi_advice(roi, cost, ops, value_per_op),
             assumptions=assumptions,
         )
-
-
-def _add(into: Totals, t: Totals) -> None:
-    into.add(
-        (t.ops, t.unpriced_ops, t.input_tokens, t.output_tokens, t.cache_write_tokens, t.cache_read_tokens, t.cost_pico)
-    )
 
 
 def _roi_advice(roi: float | None, cost: Decimal, ops: int, value_per_op: Decimal) -> list[str]:

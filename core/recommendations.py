@@ -86,18 +86,7 @@ def optimization_recommendations(
     unpriced: dict[str, int] = {}
     for key, t in groups:
         agent, model, complexity = key.split("|", 2)
-        acc = per_agent_model.setdefault((agent, model), Totals())
-        acc.add(
-            (
-                t.ops,
-                t.unpriced_ops,
-                t.input_tokens,
-                t.output_tokens,
-                t.cache_write_tokens,
-                t.cache_read_tokens,
-                t.cost_pico,
-            )
-        )
+        per_agent_model.setdefault((agent, model), Totals()).merge(t)
         if t.unpriced_ops:
             unpriced[model] = unpriced.get(model, 0) + t.unpriced_ops
         tier = prices.tier_of(model)

@@ -249,7 +249,7 @@ class CostTracker:
         for when, totals in scope_items:
             key = when.astimezone(zone).date().isoformat()
             out.setdefault(key, Totals())
-            _merge(out[key], totals)
+            out[key].merge(totals)
         return dict(sorted(out.items()))
 
     def get_daily_costs(self, days: int = 7) -> dict[str, Decimal]:
@@ -346,20 +346,6 @@ def _raw_series(ledger: Ledger, start: int, end: int, filters: dict[str, str] | 
         yield row["ts_us"], t
 
 
-def _merge(into: Totals, other: Totals) -> None:
-    into.add(
-        (
-            other.ops,
-            other.unpriced_ops,
-            other.input_tokens,
-            other.output_tokens,
-            other.cache_write_tokens,
-            other.cache_read_tokens,
-            other.cost_pico,
-        )
-    )
-
-
 def _summary(dimension: CostDimension, value: str, t: Totals) -> CostSummary:
     return CostSummary(
         dimension=dimension,
@@ -375,19 +361,24 @@ def _summary(dimension: CostDimension, value: str, t: Totals) -> CostSummary:
 
 
 def model_distribution(by_model: dict[str, Totals]) -> dict[str, dict[str, Any]]:
+    """Per model, most expensive first: cost and operations with their shares (also the dashboard's)."""
     total_cost = sum(t.cost_pico for t in by_model.values())
     total_ops = sum(t.ops for t in by_model.values())
     out: dict[str, dict[str, Any]] = {}
-    for model, t in sorted(by_model.items(), key=lambda kv: (-kv[1].cost_pico, kv[0])):
+    for model, t in sorted(by_model.items(), key=lambda kv: (-kv[1].cost_pico, -kv[1].ops, kv[0])):
         out[model] = {
             "total_cost": pico_to_usd(t.cost_pico),
-            "percentage_cost": 100.0 * t.cost_pico / total_cost if total_cost else 0.0,
+            "percentage_cost": percentage(t.cost_pico, total_cost),
             "operations": t.ops,
-            "percentage_operations": 100.0 * t.ops / total_ops if total_ops else 0.0,
+            "percentage_operations": percentage(t.ops, total_ops),
             "total_tokens": t.tokens,
             "unpriced_operations": t.unpriced_ops,
         }
     return out
+
+
+def percentage(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 4) if whole else 0.0
 
 
 def row_to_record(row: dict[str, Any], *, duplicate: bool = False) -> CostRecord:

@@ -31,6 +31,20 @@ class Totals:
     def tokens(self) -> int:
         return self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
 
+    def merge(self, other: Totals) -> None:
+        """Add another window's (or group's) sums to these."""
+        self.add(
+            (
+                other.ops,
+                other.unpriced_ops,
+                other.input_tokens,
+                other.output_tokens,
+                other.cache_write_tokens,
+                other.cache_read_tokens,
+                other.cost_pico,
+            )
+        )
+
     def add(self, row: Sequence[Any]) -> None:
         self.ops += row[0] or 0
         self.unpriced_ops += row[1] or 0
