@@ -168,17 +168,19 @@ def cmd_roi(args: argparse.Namespace) -> int:
     return emit_lines(lines)
 
 
+def _filters(args: argparse.Namespace) -> dict[str, str]:
+    """The --agent / --project / --session / --model options given, as ledger filters."""
+    given = (
+        ("agent_type", args.agent),
+        ("project_id", args.project),
+        ("session_id", args.session),
+        ("model", args.model),
+    )
+    return {key: value for key, value in given if value}
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
-    filters = {
-        k: v
-        for k, v in (
-            ("agent_type", args.agent),
-            ("project_id", args.project),
-            ("session_id", args.session),
-            ("model", args.model),
-        )
-        if v
-    }
+    filters = _filters(args)
     with open_manager(args) as manager:
         rows = manager.cost_tracker.get_summary(args.by, args.days, filters=filters or None)
     if args.json:
@@ -208,16 +210,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    filters = {
-        k: v
-        for k, v in (
-            ("agent_type", args.agent),
-            ("project_id", args.project),
-            ("session_id", args.session),
-            ("model", args.model),
-        )
-        if v
-    }
+    filters = _filters(args)
     with open_manager(args) as manager:
         records = manager.cost_tracker.get_records(args.days, filters=filters or None, limit=args.limit)
         zone = manager.settings.zone
