@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from .complexity import analyze_complexity
@@ -18,7 +19,7 @@ from .money import pico_to_usd
 from .paths import default_db_path
 from .pricing import PriceBook, pico_parts, unpriced_note
 from .store import MAX_US, USAGE_COLUMNS, Ledger, Totals
-from .usage import UsageInput, validate_usage
+from .usage import UsageInput, validate_many, validate_usage
 from .windows import from_us, last_days, to_us, utcnow
 
 _DIMENSION_SCOPE = {CostDimension.AGENT: "agent", CostDimension.PROJECT: "project", CostDimension.MODEL: "model"}
@@ -105,34 +106,27 @@ class CostTracker:
         return row_to_record(stored, duplicate=not created)
 
     def track_many(
-        self, usages: Iterable[UsageInput | dict[str, Any]], *, source: str = "api", chunk: int = 5000
+        self, usages: Iterable[UsageInput | dict[str, Any]], *, source: str = "api", chunk: int = 20_000
     ) -> tuple[int, int]:
         """Bulk path: validate, price and insert many records in chunked transactions.
 
-        Returns (new records, duplicates skipped). Every record is validated before any of its
-        chunk is written; a bad record raises InvalidUsage naming its position.
+        Returns (new records, duplicates skipped). Every record of a chunk is validated before any of
+        it is written; a bad record raises InvalidUsage naming its position (earlier chunks stay
+        written). Each chunk commits while the next one is validated (see `core.store.bulk`).
         """
-        new = seen = 0
-        rows: list[tuple[Any, ...]] = []
+        if chunk < 1:
+            raise InvalidUsage(f"chunk must be at least 1, not {chunk}")
+        seen = 0
         canonical: dict[str, str] = {}  # model id as given -> id to record, resolved once per call
-        entropy = ""  # random hex for record ids: one os.urandom call per chunk, 12 digits a record
-        for position, item in enumerate(usages):
-            try:
-                usage = item if isinstance(item, UsageInput) else validate_usage(item)
-            except InvalidUsage as exc:
-                raise InvalidUsage(f"record {position}: {exc}") from None
-            if not entropy:
-                entropy = os.urandom(6 * max(1, chunk)).hex()
-            at = 12 * len(rows)
-            rows.append(self._row_values(usage, source, entropy[at : at + 12], canonical))
-            if len(rows) >= chunk:
-                new += self.ledger._insert_values(rows)
-                seen += len(rows)
-                rows, entropy = [], ""
-        if rows:
-            new += self.ledger._insert_values(rows)
-            seen += len(rows)
-        return new, seen - new
+        items = iter(usages)
+        with self.ledger.bulk() as bulk:
+            while batch := list(islice(items, chunk)):
+                valid = validate_many(batch, first=seen)
+                entropy = os.urandom(6 * len(valid)).hex()  # random part of record ids, 12 digits a record
+                row = self._row_values
+                bulk.add([row(u, source, entropy[12 * i : 12 * i + 12], canonical) for i, u in enumerate(valid)])
+                seen += len(valid)
+        return bulk.inserted, seen - bulk.inserted
 
     def build_row(self, usage: UsageInput, *, source: str = "api") -> dict[str, Any]:
         return dict(zip(USAGE_COLUMNS, self._row_values(usage, source), strict=True))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
 from .errors import InvalidUsage
 
@@ -100,6 +101,38 @@ def validate_usage(data: dict[str, Any]) -> UsageInput:
         return UsageInput.model_validate(data)
     except ValidationError as exc:
         raise InvalidUsage(describe_validation_error(exc)) from None
+
+
+def validate_many(items: list[Any], *, first: int = 0) -> list[UsageInput]:
+    """Validate a list of usage reports in one call into pydantic-core (the bulk path); a bad one raises
+    InvalidUsage naming its position (`first` + its index) and its problems. UsageInput objects are
+    taken as they are."""
+    todo = [i for i, item in enumerate(items) if not isinstance(item, UsageInput)]
+    if not todo:
+        return items
+    raw = items if len(todo) == len(items) else [items[i] for i in todo]
+    try:
+        valid: list[UsageInput] = _many_adapter().validate_python(raw)
+    except ValidationError as exc:
+        at = next((e["loc"][0] for e in exc.errors() if e["loc"] and isinstance(e["loc"][0], int)), None)
+        if at is None:  # not a problem of one record: say what it is
+            raise InvalidUsage(describe_validation_error(exc)) from None
+        try:
+            validate_usage(raw[at])
+        except InvalidUsage as bad:
+            raise InvalidUsage(f"record {first + todo[at]}: {bad}") from None
+        raise InvalidUsage(f"record {first + todo[at]}: {describe_validation_error(exc)}") from None
+    if raw is items:
+        return valid
+    out = list(items)
+    for i, usage in zip(todo, valid, strict=True):
+        out[i] = usage
+    return out
+
+
+@cache
+def _many_adapter() -> TypeAdapter[list[UsageInput]]:
+    return TypeAdapter(list[UsageInput])
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from ..errors import LedgerError
 from .schema import (
     _MIGRATIONS,
-    BUCKET_US,
     MIGRATION_SET,
     MIGRATIONS_TABLE,
     USAGE_COLUMNS,
@@ -24,34 +23,8 @@ from .schema import (
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
-from .reads import _TOTAL_COLS, LedgerReads
-
-# The bulk path's rollups: the new rows (id > ?1) summed once per (agent, model, project, bucket),
-# then per scope from those few groups, upserted like the insert trigger does row by row. Summing
-# the rows four times over (once per scope) cost 5 us a record; this costs ~3.5.
-_BULK_TOTALS = f"""
-    WITH g AS (  -- used four times, so SQLite materializes it once
-        SELECT agent_type, COALESCE(priced_model, model) AS model, project_id, ts_us / {BUCKET_US} AS bucket,
-               COUNT(*) AS ops, SUM(1 - priced) AS unpriced_ops, SUM(input_tokens) AS input_tokens,
-               SUM(output_tokens) AS output_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
-               SUM(cache_read_tokens) AS cache_read_tokens, SUM(cost_pico) AS cost_pico
-        FROM usage WHERE id > ?1 GROUP BY 1, 2, 3, 4
-    )
-    INSERT INTO usage_totals
-    SELECT '*', bucket, {_TOTAL_COLS} FROM g WHERE true GROUP BY bucket
-    UNION ALL SELECT 'agent:' || agent_type, bucket, {_TOTAL_COLS} FROM g GROUP BY agent_type, bucket
-    UNION ALL SELECT 'model:' || model, bucket, {_TOTAL_COLS} FROM g GROUP BY model, bucket
-    UNION ALL SELECT 'project:' || project_id, bucket, {_TOTAL_COLS} FROM g WHERE project_id IS NOT NULL
-        GROUP BY project_id, bucket
-    ON CONFLICT (scope, bucket) DO UPDATE SET
-        ops = ops + excluded.ops,
-        unpriced_ops = unpriced_ops + excluded.unpriced_ops,
-        input_tokens = input_tokens + excluded.input_tokens,
-        output_tokens = output_tokens + excluded.output_tokens,
-        cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
-        cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
-        cost_pico = cost_pico + excluded.cost_pico
-"""
+from .bulk import BulkInsert
+from .reads import LedgerReads
 
 
 @dataclass
@@ -146,16 +119,7 @@ class Ledger(LedgerReads):
         """A write transaction that takes the database write lock up front (no upgrade deadlocks)."""
         with self._lock:
             conn = self.conn
-            for attempt in range(20):
-                try:
-                    conn.execute("BEGIN IMMEDIATE")
-                    break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) and "busy" not in str(exc):
-                        raise
-                    time.sleep(0.05 * (attempt + 1))
-            else:
-                raise LedgerError(f"{self.path}: database stayed locked; no record was written")
+            self._begin_immediate(conn)
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -163,6 +127,18 @@ class Ledger(LedgerReads):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+
+    def _begin_immediate(self, conn: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE, retried while another process holds the lock past the busy timeout's reach."""
+        for attempt in range(20):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise LedgerError(f"{self.path}: database stayed locked; no record was written")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -203,26 +179,14 @@ class Ledger(LedgerReads):
 
     def _insert_values(self, values: Sequence[Sequence[Any]]) -> int:
         """`insert_many` for rows given as value lists in USAGE_COLUMNS order (the bulk path's own form)."""
-        if not values:
-            return 0
-        with self.write() as conn:
-            # We hold the write lock, so every row above the current max id is one of ours.
-            top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM usage").fetchone()[0]
-            # The insert trigger costs ~4 us a row even when its WHEN clause skips it, a fifth of the
-            # bulk path: drop it for this transaction and create it again, from its stored SQL, before
-            # COMMIT. DDL is transactional, so no other connection ever sees the table without it
-            # (a failure rolls the DROP back); they only re-prepare their statements once.
-            trigger = conn.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'usage_totals_insert'"
-            ).fetchone()
-            if trigger is not None:
-                conn.execute("DROP TRIGGER usage_totals_insert")
-            inserted = conn.executemany(self._INSERT, values).rowcount
-            if trigger is not None:
-                conn.execute(trigger[0])
-            if inserted:
-                conn.execute(_BULK_TOTALS, (top,))
-            return inserted
+        with BulkInsert(self, overlap=False) as bulk:
+            bulk.add(values)
+        return bulk.inserted
+
+    def bulk(self) -> BulkInsert:
+        """Chunks of rows, a transaction each, each commit overlapped with the caller's next chunk
+        (see `core.store.bulk`)."""
+        return BulkInsert(self)
 
     def _find_conflict(self, conn: sqlite3.Connection, row: dict[str, Any]) -> dict[str, Any] | None:
         if row.get("request_id") is not None:

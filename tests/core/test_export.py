@@ -19,7 +19,8 @@ def test_money_text_equals_decimal(pico: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "ts_us", [0, 1, 999_999, 1_000_000, 1_764_300_000_000_000, *[random.Random(3).randrange(0, 2**52) for _ in range(300)]]
+    "ts_us",
+    [0, 1, 999_999, 1_000_000, 1_764_300_000_000_000, *[random.Random(3).randrange(0, 2**52) for _ in range(300)]],
 )
 def test_time_text_equals_isoformat(ts_us: int) -> None:
     assert _utc_text(ts_us) == from_us(ts_us).isoformat()

@@ -65,8 +65,8 @@ usage = st.fixed_dictionaries(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(batch=st.lists(usage, min_size=1, max_size=25), bulk=st.booleans())
-def test_dimension_totals_equal_grand_total_and_rows(batch: list[dict], bulk: bool) -> None:
+@given(batch=st.lists(usage, min_size=1, max_size=25), bulk=st.booleans(), chunk=st.integers(1, 30))
+def test_dimension_totals_equal_grand_total_and_rows(batch: list[dict], bulk: bool, chunk: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tracker = CostTracker(Path(tmp) / "p.db")
         now = datetime.now(UTC)
@@ -75,8 +75,8 @@ def test_dimension_totals_equal_grand_total_and_rows(batch: list[dict], bulk: bo
             u = dict(u)
             u["timestamp"] = now - timedelta(minutes=u.pop("minutes_ago"))
             items.append(u)
-        if bulk:
-            tracker.track_many(items)
+        if bulk:  # in chunks of any size: each commits on the committer thread
+            tracker.track_many(items, chunk=chunk)
         else:
             for u in items:
                 tracker.track_usage(**u)

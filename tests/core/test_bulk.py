@@ -1,0 +1,129 @@
+"""The bulk path: chunks committed in order by a committer thread, checkpoints on a connection of their
+own, and what a failure leaves behind."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core import CostTracker, InvalidUsage
+from core.errors import LedgerError
+from core.store import BUCKET_US
+from core.store.bulk import CHECKPOINT_APART_MIN
+from core.usage import validate_usage
+
+
+@pytest.fixture
+def tracker(tmp_path: Path) -> CostTracker:
+    return CostTracker(tmp_path / "ledger.db")
+
+
+def usages(n: int, *, start: datetime, prefix: str = "r", step_s: int = 37) -> list[dict[str, Any]]:
+    return [
+        {
+            "agent_type": ("planner", "coder", "reviewer")[i % 3],
+            "model_type": ("claude-sonnet-4-5", "claude-haiku-4-5", "mystery-model")[i % 3],
+            "input_tokens": 1000 + i,
+            "output_tokens": 10 + i % 7,
+            "cache_read_input_tokens": (i % 5) * 100,
+            "project_id": f"p{i % 4}" if i % 6 else None,
+            "request_id": f"{prefix}{i}",
+            "timestamp": start + timedelta(seconds=step_s * i),
+        }
+        for i in range(n)
+    ]
+
+
+def test_many_chunks_commit_everything_once_with_exact_rollups(tracker: CostTracker) -> None:
+    start = datetime.now(UTC) - timedelta(days=3)
+    items = usages(3 * CHECKPOINT_APART_MIN + 17, start=start)
+    threads = threading.active_count()
+    assert tracker.track_many(items, chunk=CHECKPOINT_APART_MIN) == (len(items), 0)
+    # Again, with some new ones among them: only those are added.
+    more = usages(50, start=start, prefix="extra")
+    assert tracker.track_many(items[:2000] + more, chunk=CHECKPOINT_APART_MIN) == (50, 2000)
+    rows = list(tracker.ledger.records())
+    assert len(rows) == len(items) + 50
+    for scope, key in (("*", None), ("agent:coder", "agent_type"), ("project:p1", "project_id")):
+        mine = [r for r in rows if key is None or r[key] == scope.split(":", 1)[1]]
+        totals = tracker.ledger.totals(scope)
+        assert totals.ops == len(mine)
+        assert totals.cost_pico == sum(r["cost_pico"] for r in mine)
+        assert totals.input_tokens == sum(r["input_tokens"] for r in mine)
+    assert tracker.ledger.totals("*").unpriced_ops == sum(1 for r in rows if not r["priced"])
+    # The committer and checkpointer threads are gone and the connection's settings are back.
+    assert threading.active_count() == threads
+    assert tracker.ledger.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 4000
+    assert tracker.ledger.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'").fetchone()[0] == 6
+
+
+def test_a_bad_record_names_its_position_and_earlier_chunks_stay(tracker: CostTracker) -> None:
+    items = usages(7, start=datetime.now(UTC) - timedelta(hours=1))
+    items[5]["input_tokens"] = -1
+    with pytest.raises(InvalidUsage, match=r"record 5: .*input_tokens"):
+        tracker.track_many(items, chunk=2)
+    # Chunks [0, 1] and [2, 3] were committed; [4, 5] was refused whole.
+    assert sorted(r["request_id"] for r in tracker.ledger.records()) == ["r0", "r1", "r2", "r3"]
+    assert tracker.ledger.totals("*").ops == 4
+    with pytest.raises(InvalidUsage, match="record 1"):
+        tracker.track_many([items[0], "not a record"])  # type: ignore[list-item]
+    # Objects already validated are taken as they are; the position counts them.
+    ready = validate_usage(items[6] | {"request_id": "ready"})
+    with pytest.raises(InvalidUsage, match=r"record 2: .*output_tokens"):
+        tracker.track_many([ready, items[0], items[1] | {"output_tokens": 1.5}])
+    assert tracker.track_many([ready, items[6]]) == (2, 0)
+    with pytest.raises(InvalidUsage, match="chunk"):
+        tracker.track_many(items, chunk=0)
+
+
+def test_a_failed_commit_is_raised_and_nothing_after_it_is_written(tracker: CostTracker) -> None:
+    now = datetime.now(UTC)
+    early = usages(2 * CHECKPOINT_APART_MIN, start=now - timedelta(days=2), prefix="early", step_s=1)
+    late = usages(2 * CHECKPOINT_APART_MIN, start=now - timedelta(hours=3), prefix="late", step_s=1)
+    # The rollups of the second chunk fail inside its commit half, on the committer thread.
+    cutoff = int((now - timedelta(hours=4)).timestamp() * 1_000_000) // BUCKET_US
+    tracker.ledger.conn.execute(
+        "CREATE TEMP TRIGGER fail_late BEFORE INSERT ON main.usage_totals "
+        f"WHEN NEW.bucket > {cutoff} BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
+    with pytest.raises(LedgerError, match="disk on fire"):
+        tracker.track_many(early + late, chunk=CHECKPOINT_APART_MIN)
+    rows = list(tracker.ledger.records())
+    # Chunks 1-2 (early) were committed; chunk 3 rolled back whole; chunk 4 was never inserted.
+    assert len(rows) == len(early) and {r["request_id"][:5] for r in rows} == {"early"}
+    assert tracker.ledger.totals("*").ops == len(early)
+    # The ledger is usable afterwards: the insert trigger is back and single writes work.
+    tracker.ledger.conn.execute("DROP TRIGGER temp.fail_late")
+    assert tracker.track_many(late, chunk=CHECKPOINT_APART_MIN) == (len(late), 0)
+    assert tracker.ledger.totals("*").ops == len(early) + len(late)
+    record = tracker.track_usage("one", "claude-haiku-4-5", 10, 10, request_id="single")
+    assert tracker.ledger.totals("*").ops == len(early) + len(late) + 1 and not record.duplicate
+
+
+def test_other_threads_write_while_a_bulk_insert_runs(tracker: CostTracker) -> None:
+    items = usages(6 * CHECKPOINT_APART_MIN, start=datetime.now(UTC) - timedelta(days=1), step_s=1)
+    singles: list[bool] = []
+    started = threading.Event()
+
+    def feed() -> Any:
+        for n, item in enumerate(items):
+            if n == CHECKPOINT_APART_MIN:
+                started.set()
+            yield item
+
+    def single() -> None:
+        started.wait()
+        for i in range(20):
+            rec = tracker.track_usage("side", "claude-haiku-4-5", 5, 5, request_id=f"side{i}")
+            singles.append(rec.duplicate)
+
+    side = threading.Thread(target=single)
+    side.start()
+    assert tracker.track_many(feed(), chunk=CHECKPOINT_APART_MIN) == (len(items), 0)
+    side.join()
+    assert singles == [False] * 20
+    assert tracker.ledger.totals("*").ops == len(items) + 20 == tracker.ledger.count()
