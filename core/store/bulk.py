@@ -2,22 +2,20 @@
 the caller's work on the next chunk.
 
 A chunk's transaction has two halves. The rows' INSERT binds Python values row by row, so it runs on
-the caller's thread. What follows (the rollups' one INSERT ... SELECT, then COMMIT, which may run a
-WAL checkpoint) is a few long SQLite calls that do not hold the GIL: a committer thread runs them
-while the caller validates and prices the next chunk. Measured on the 1M-record ledger, those calls
-are ~40% of a chunk's time.
+the caller's thread. What follows (the rollups' one INSERT ... SELECT, then COMMIT) is a few long
+SQLite calls that do not hold the GIL: a committer thread runs them while the caller validates and
+prices the next chunk. WAL checkpoints move to a connection and thread of their own (`Checkpointer`).
 
-Only one of the two threads touches the connection at a time: `add` waits for the previous commit
-before it begins the next transaction, and the caller holds the ledger's lock from `add` until that
-commit is done, so other threads of this process wait as they would for any write.
+While a commit is in flight the ledger is marked busy (`Ledger._idle` cleared): every other use of
+its connection, from any thread, waits for the commit first (`Ledger.conn`), so nothing ever runs on
+the connection beside it and the ledger's lock is held only while rows are inserted.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LedgerError
@@ -60,21 +58,18 @@ CHECKPOINT_APART_MIN = 2000  # rows in a chunk for which checkpoints move to a t
 class BulkInsert:
     """Insert chunks of rows (value lists in USAGE_COLUMNS order), one transaction each.
 
-    Use as a context manager; `add` returns at once after the rows' INSERT, their commit follows on
-    the committer thread. Leaving the block waits for the last commit; `inserted` counts the new rows
-    of every committed chunk. A failed commit is raised by the next `add` or by leaving the block,
-    and nothing after it is written.
+    Use as a context manager. `add` returns once the rows are inserted; their commit follows on the
+    committer thread. `drain` waits for it; leaving the block drains. `inserted` counts the new rows
+    of the committed chunks. A failed commit is raised by the next `add`, `drain` or the end of the
+    block, and nothing after it is written.
     """
 
     def __init__(self, ledger: Ledger, *, overlap: bool = True, checkpoint_apart: bool = True) -> None:
         self.ledger = ledger
         self.overlap = overlap
         self.checkpoint_apart = checkpoint_apart
-        self._checkpointer: Checkpointer | None = None
         self.inserted = 0
-        self._held = False  # the caller holds the ledger lock for an uncommitted chunk
-        self._done = threading.Event()
-        self._done.set()
+        self._checkpointer: Checkpointer | None = None
         self._error: BaseException | None = None
         self._job: tuple[int, int] | None = None  # (rows inserted, max id before them) to commit
         self._wake = threading.Condition()
@@ -86,58 +81,72 @@ class BulkInsert:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
-            self._wait()
+            self.drain()
         finally:
             self._stop()
-            self._release()
             if self._checkpointer is not None:
                 self._checkpointer.close()
+                self._checkpointer = None
 
-    def add(self, values: Sequence[Sequence[Any]]) -> None:
-        if not values:
+    def add(self, values: Sequence[Sequence[Any]], then: Callable[[sqlite3.Connection], None] | None = None) -> None:
+        """Insert `values` in a new transaction (duplicates of stored records are skipped), run `then` in
+        the same transaction (it commits or fails with the rows), and hand the commit to the committer."""
+        self.drain()
+        if not values and then is None:
             return
-        self._wait()
-        self._release()
-        time.sleep(0)  # let another thread waiting for the ledger take it between chunks
+        ledger = self.ledger
         if (
             self._checkpointer is None
             and self.checkpoint_apart
             and len(values) >= CHECKPOINT_APART_MIN
-            and self.ledger.path != ":memory:"
+            and ledger.path != ":memory:"
         ):
-            self._checkpointer = Checkpointer(self.ledger)
-        lock = self.ledger._lock
-        lock.acquire()
-        self._held = True
-        conn = self.ledger.conn
-        self.ledger._begin_immediate(conn)
-        try:
-            # We hold the write lock, so every row above the current max id is one of ours.
-            top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM usage").fetchone()[0]
-            # The insert trigger costs ~4 us a row even when its WHEN clause skips it: drop it for this
-            # transaction and create it again, from its stored SQL, before COMMIT. DDL is transactional,
-            # so no other connection ever sees the table without it (a failure rolls the DROP back).
-            trigger = conn.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'usage_totals_insert'"
-            ).fetchone()
-            if trigger is not None:
-                conn.execute("DROP TRIGGER usage_totals_insert")
-            inserted = conn.executemany(self.ledger._INSERT, values).rowcount
-            if trigger is not None:
-                conn.execute(trigger[0])
-        except BaseException:
-            conn.execute("ROLLBACK")
-            self._release()
-            raise
-        if self.overlap:
-            self._submit(inserted, top)
-        else:
-            self._finish(inserted, top)
+            self._checkpointer = Checkpointer(ledger)
+        with ledger._lock:
+            conn = ledger.conn  # waits for any commit in flight
+            ledger._begin_immediate(conn)
+            try:
+                # We hold the write lock, so every row above the current max id is one of ours.
+                top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM usage").fetchone()[0]
+                # The insert trigger costs ~4 us a row even when its WHEN clause skips it: drop it for this
+                # transaction and create it again, from its stored SQL, before COMMIT. DDL is transactional,
+                # so no other connection ever sees the table without it (a failure rolls the DROP back).
+                trigger = conn.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'usage_totals_insert'"
+                ).fetchone()
+                if trigger is not None:
+                    conn.execute("DROP TRIGGER usage_totals_insert")
+                inserted = conn.executemany(ledger._INSERT, values).rowcount if values else 0
+                if trigger is not None:
+                    conn.execute(trigger[0])
+                if then is not None:
+                    then(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            if self.overlap:
+                ledger._idle.clear()  # until the committer is done, the connection is its alone
+                self._submit(inserted, top)
+            else:
+                self._finish(inserted, top)
+
+    def drain(self) -> None:
+        """Wait for the commit in flight; raise its failure."""
+        if self._thread is not None:
+            with self._wake:
+                while self._job is not None:
+                    self._wake.wait()
+            self.ledger._idle.wait()
+        if self._error is not None:
+            error, self._error = self._error, None
+            if isinstance(error, sqlite3.Error):
+                raise LedgerError(f"{self.ledger.path}: writing records failed: {error}") from error
+            raise error
 
     # -- the committer thread ------------------------------------------------------------------
 
     def _finish(self, inserted: int, top: int) -> None:
-        conn = self.ledger.conn
+        conn = self.ledger._conn
         try:
             if inserted:
                 conn.execute(BULK_TOTALS, (top,))
@@ -155,9 +164,8 @@ class BulkInsert:
             self._thread = threading.Thread(target=self._run, name="model-config-bulk-commit", daemon=True)
             self._thread.start()
         with self._wake:
-            self._done.clear()
             self._job = (inserted, top)
-            self._wake.notify()
+            self._wake.notify_all()
 
     def _run(self) -> None:
         while True:
@@ -166,35 +174,24 @@ class BulkInsert:
                     self._wake.wait()
                 if self._job is None:
                     return
-                job, self._job = self._job, None
+                job = self._job
             try:
                 self._finish(*job)
-            except BaseException as exc:  # raised on the caller's thread by _wait
+            except BaseException as exc:  # raised on the owner's thread by drain()
                 self._error = exc
             finally:
-                self._done.set()
-
-    def _wait(self) -> None:
-        self._done.wait()
-        if self._error is not None:
-            error, self._error = self._error, None
-            self._release()
-            if isinstance(error, sqlite3.Error):
-                raise LedgerError(f"{self.ledger.path}: writing records failed: {error}") from error
-            raise error
+                with self._wake:
+                    self._job = None
+                    self.ledger._idle.set()
+                    self._wake.notify_all()
 
     def _stop(self) -> None:
         if self._thread is not None:
             with self._wake:
                 self._closing = True
-                self._wake.notify()
+                self._wake.notify_all()
             self._thread.join()
             self._thread = None
-
-    def _release(self) -> None:
-        if self._held:
-            self._held = False
-            self.ledger._lock.release()
 
 
 class Checkpointer:

@@ -36,6 +36,8 @@ class Ledger(LedgerReads):
     _db: Database | None = field(default=None, init=False, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
     _skip_totals: bool = field(default=False, init=False, repr=False)
+    # Cleared while a bulk insert's commit runs on its committer thread (see `core.store.bulk`).
+    _idle: threading.Event = field(default_factory=threading.Event, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         memory = self.path == ":memory:"
@@ -65,10 +67,13 @@ class Ledger(LedgerReads):
         if not memory:
             conn.execute("PRAGMA wal_autocheckpoint = 4000")
         self._conn = conn
+        self._idle.set()
         self._migrate()
 
     @property
     def conn(self) -> sqlite3.Connection:
+        """The connection, once a bulk commit in flight (which has it meanwhile) is done."""
+        self._idle.wait()
         return self._conn
 
     @property
@@ -83,7 +88,7 @@ class Ledger(LedgerReads):
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            self.conn.close()
 
     def _applied_migrations(self) -> set[str] | None:
         """Names of this module's migrations already applied, by plain sqlite3; None if that cannot be
