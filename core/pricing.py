@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,10 @@ __all__ = [
     "unpriced_note",
 ]
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_DATE = _EPOCH.date()
+_US = timedelta(microseconds=1)
+_DAY_US = 86_400_000_000
 _TOKEN_KEYS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 
 
@@ -79,8 +84,8 @@ class PriceBook:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _info_cache: dict[str, ModelInfo | None] = field(default_factory=dict, repr=False)
     _price_cache: dict[tuple[str, str, bool, bool], ResolvedPrice] = field(default_factory=dict, repr=False)
-    # (model id as given, UTC date, batch, fast) -> prices: one dict lookup on the hot path.
-    _quick_cache: dict[tuple[str, Any, bool, bool], ResolvedPrice | None] = field(default_factory=dict, repr=False)
+    # (model id as given, UTC day number, batch, fast) -> prices: one dict lookup on the hot path.
+    _quick_cache: dict[tuple[str, int, bool, bool], ResolvedPrice | None] = field(default_factory=dict, repr=False)
 
     # -- model ids -------------------------------------------------------------------------
 
@@ -154,9 +159,16 @@ class PriceBook:
         self, model_id: str, when: datetime, *, batch: bool = False, fast: bool = False
     ) -> ResolvedPrice | None:
         """Per-token prices for a model at a time, or None when the model is unknown."""
-        quick = (model_id, when.astimezone(UTC).date(), batch, fast)
+        if when.tzinfo is None:
+            when = when.astimezone(UTC)  # a naive time is local time
+        return self.resolve_us(model_id, (when - _EPOCH) // _US, batch=batch, fast=fast)
+
+    def resolve_us(self, model_id: str, ts_us: int, *, batch: bool = False, fast: bool = False) -> ResolvedPrice | None:
+        """`resolve` for a time in UTC microseconds (what the ledger stores): the bulk paths' form."""
+        quick = (model_id, ts_us // _DAY_US, batch, fast)
         if quick in self._quick_cache:
             return self._quick_cache[quick]
+        when = _EPOCH + timedelta(microseconds=ts_us)
         canonical = self.canonical_id(model_id)
         info = self.catalogue_entry(canonical)
         override = self.overrides.get(canonical) or (self.overrides.get(info.id) if info else None)
@@ -164,7 +176,7 @@ class PriceBook:
             self._quick_cache[quick] = None
             return None
         time_of_day = _time_of_day_priced(info)
-        key = (info.id if info else canonical, when.isoformat() if time_of_day else quick[1].isoformat(), batch, fast)
+        key = (info.id if info else canonical, when.isoformat() if time_of_day else str(quick[1]), batch, fast)
         with self._lock:
             resolved = self._price_cache.get(key)
         if resolved is None:
@@ -174,6 +186,17 @@ class PriceBook:
         if not time_of_day:
             self._quick_cache[quick] = resolved
         return resolved
+
+    def day_resolutions(self) -> list[tuple[str, date, bool, bool, ResolvedPrice | None]]:
+        """The resolutions that hold for a whole UTC day, as (model id, date, batch, fast, prices or None
+        for an unknown model): what `preload` takes back (core.claude_code.price_cache saves them)."""
+        return [(m, _EPOCH_DATE + timedelta(days=d), b, f, p) for (m, d, b, f), p in list(self._quick_cache.items())]
+
+    def preload(self, resolutions: Iterable[tuple[str, date, bool, bool, ResolvedPrice | None]]) -> None:
+        """Take resolutions saved from another PriceBook with the same catalogue version, overrides and tier
+        models (the caller checks that); what this book resolved itself is kept."""
+        for model_id, day, batch, fast, prices in resolutions:
+            self._quick_cache.setdefault((model_id, (day - _EPOCH_DATE).days, batch, fast), prices)
 
     def price(
         self,

@@ -135,17 +135,59 @@ class CostTracker:
         self, usage: UsageInput, source: str, random_hex: str | None = None, canonical: dict[str, str] | None = None
     ) -> tuple[Any, ...]:
         """One ledger row as values in USAGE_COLUMNS order (the bulk path inserts these as they are)."""
+        ts = usage.timestamp
+        return self.row_values(
+            time.time_ns() // 1000 if ts is None else to_us(ts),
+            usage.agent_type,
+            usage.model_type,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_creation_input_tokens or 0,
+            usage.cache_creation_1h_input_tokens or 0,
+            usage.cache_read_input_tokens,
+            usage.web_search_requests,
+            usage.project_id,
+            usage.session_id,
+            usage.task_description,
+            usage.request_id,
+            usage.batch,
+            usage.fast_mode,
+            source,
+            random_hex,
+            canonical,
+        )
+
+    def row_values(
+        self,
+        ts_us: int,
+        agent_type: str,
+        model_type: str,
+        input_tokens: int,
+        output_tokens: int,
+        cache_write_tokens: int,
+        cache_write_1h_tokens: int,
+        cache_read_tokens: int,
+        web_search_requests: int,
+        project_id: str | None,
+        session_id: str | None,
+        task_description: str | None,
+        request_id: str | None,
+        batch: bool,
+        fast: bool,
+        source: str,
+        random_hex: str | None = None,
+        canonical: dict[str, str] | None = None,
+    ) -> tuple[Any, ...]:
+        """A ledger row, priced, from values already validated (a UsageInput's, or a transcript line's):
+        positional, since the bulk paths call it once a record. `canonical` caches model ids as given ->
+        ids to record for one call; `random_hex` (12 digits) saves an os.urandom call a record."""
         now_us = time.time_ns() // 1000
-        ts = usage.timestamp or from_us(now_us)
-        model_type = usage.model_type
         model = canonical.get(model_type) if canonical is not None else None
         if model is None:
             model = self.prices.canonical_id(model_type)
             if canonical is not None:
                 canonical[model_type] = model
-        cw = usage.cache_creation_input_tokens or 0
-        cw_1h = usage.cache_creation_1h_input_tokens or 0
-        resolved = self.prices.resolve(model, ts, batch=usage.batch, fast=usage.fast_mode)
+        resolved = self.prices.resolve_us(model, ts_us, batch=batch, fast=fast)
         priced_model: str | None
         note: str | None
         if resolved is None:
@@ -154,34 +196,33 @@ class CostTracker:
             priced_model, note = resolved.model_id, resolved.note
             costs = pico_parts(
                 resolved,
-                usage.input_tokens,
-                usage.output_tokens,
-                cw,
-                cw_1h,
-                usage.cache_read_input_tokens,
-                usage.web_search_requests,
+                input_tokens,
+                output_tokens,
+                cache_write_tokens,
+                cache_write_1h_tokens,
+                cache_read_tokens,
+                web_search_requests,
             )
-        task = usage.task_description
         return (
             # Time-ordered ids keep the unique index append-only (random ids made bulk inserts 2x slower).
             f"{now_us:014x}{random_hex or os.urandom(6).hex()}",
-            usage.request_id,
-            to_us(ts),
-            usage.agent_type,
+            request_id,
+            ts_us,
+            agent_type,
             model,
             priced_model,
-            usage.project_id,
-            usage.session_id,
-            task,
-            analyze_complexity(task).level if task else None,
-            usage.input_tokens,
-            usage.output_tokens,
-            cw,
-            cw_1h,
-            usage.cache_read_input_tokens,
-            usage.web_search_requests,
-            int(usage.batch),
-            int(usage.fast_mode),
+            project_id,
+            session_id,
+            task_description,
+            analyze_complexity(task_description).level if task_description else None,
+            input_tokens,
+            output_tokens,
+            cache_write_tokens,
+            cache_write_1h_tokens,
+            cache_read_tokens,
+            web_search_requests,
+            int(batch),
+            int(fast),
             0 if resolved is None else 1,
             note,
             *costs,

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from ..windows import local_midnight, to_us
-from . import discovery, reader
-from .pipeline import CHUNK, PAGE_CACHE_KIB, SOURCE, Bloom, ProcessWriter, ThreadWriter, can_fork
+from . import discovery
+from .pipeline import CHUNK, PAGE_CACHE_KIB, SOURCE, Bloom, Writer
 from .reader import FileTask, _head_length, head_hash, read_files
 from .transcript import Kept, UsageLine, better, is_replay, message_id_of
 
@@ -128,9 +128,9 @@ class _Run:
         self.replacing: dict[str, UsageLine] = {}  # request id of a stored record -> copy that supersedes it
         self.duplicates = 0  # counted here in the hot path, added to the summary at each flush
         self.superseded = 0
-        # Records are written while the next files are parsed, by a thread (SQLite works without the GIL)
-        # or, for a large import, by a process of its own. Anything that reads the ledger waits for it.
-        self.writer: ThreadWriter | ProcessWriter = ThreadWriter(self.tracker, self.ledger)
+        # Each chunk of records commits while the next files are parsed (see pipeline.Writer); anything
+        # that reads the ledger waits for it.
+        self.writer = Writer(self.tracker, self.ledger)
         self.states_to_save: list[dict[str, Any]] = []
 
     # -- files ---------------------------------------------------------------------------
@@ -159,13 +159,8 @@ class _Run:
                 since_us=self.since_us, device=st.st_dev, inode=st.st_ino, size=st.st_size, mtime_ns=st.st_mtime_ns,
             ))
         total = sum(t.size - t.start for t in tasks)
-        if total >= reader.PARALLEL_MIN_BYTES and can_fork() and self.ledger.path != ":memory:":
-            self.writer = ProcessWriter(self.manager)  # forked before the readers: from one thread only
-        try:
+        with self.writer:
             self._read_tasks(tasks, total, progress)
-        except BaseException:
-            self.writer.abort()
-            raise
         if self.summary.new_records or self.summary.superseded:
             # Budget alerts crossed by what was imported are recorded once, as track_usage does.
             self.manager.budget_manager.check_all(forecast=False)
@@ -175,8 +170,8 @@ class _Run:
         done = 0
         summary = self.summary
         summary.files_read = len(tasks)
-        # The price catalogue takes ~0.3 s to load: load it while the first files are being read.
-        for n, result in enumerate(read_files(tasks)):
+        # The price catalogue takes 0.1-0.3 s to load: load it while worker processes read the first files.
+        for n, result in enumerate(read_files(tasks, meanwhile=self._load_prices)):
             offer = self.offer
             for entry in result.entries:
                 offer(entry)
@@ -196,6 +191,9 @@ class _Run:
             if progress is not None:
                 progress(ImportProgress(n + 1, len(tasks), done, total))
         self.finish()
+
+    def _load_prices(self) -> None:
+        self.tracker.prices.is_known("claude-sonnet-4-5")
 
     def _start_offset(self, path: Path, st: os.stat_result, state: dict[str, Any] | None) -> int | None:
         """Where to start reading, or None when nothing changed since the last run."""

@@ -1,95 +1,55 @@
-"""How the importer writes while it reads: a writer thread (SQLite works without the GIL) or, for a
-large import from a single-threaded process (the CLI), a writer process with its own connection; and
-a fixed-size set of the message ids it dropped from memory.
+"""How the importer writes while it reads: on the importing thread, each chunk's commit overlapped
+with what is read next (`core.store.bulk`), the files' states saved in their records' transaction;
+and a fixed-size set of the message ids it dropped from memory.
+
+Large first imports read files in forked worker processes (`reader.read_files`); the importing
+process deduplicates and writes. Writing there needs no copy of the records to another process, and
+the commit, the one long part of a write, runs without the GIL beside the next batch of reading.
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import LedgerError
-from ..usage import UsageInput
+from ..store import USAGE_COLUMNS
 from .transcript import UsageLine
 
 if TYPE_CHECKING:
-    from ..manager import ModelConfigManager
     from ..store import Ledger
+    from ..store.bulk import BulkInsert
     from ..tracker import CostTracker
 
 SOURCE = "claude-code"
 CHUNK = 5000  # records a write transaction
 PAGE_CACHE_KIB = 16 * 1024  # SQLite's page cache during an import (the ledger's default is 64 MiB)
 Counts = tuple[int, int, int]  # (new records, duplicates, superseded records that turned out new)
+_PRICED = USAGE_COLUMNS.index("priced")
 
 
-def apply_writes(tracker: CostTracker, ledger: Ledger, lines: Sequence[UsageLine],
-                 replacements: Sequence[tuple[str, UsageLine]], states: list[dict[str, Any]],
-                 unknown: Counter[str]) -> Counts:
-    """Insert new records, supersede replaced ones, then save the files' states (after their records).
+def line_rows(tracker: CostTracker, lines: Sequence[UsageLine], unknown: Counter[str]) -> list[tuple[Any, ...]]:
+    """Ledger rows for transcript lines, priced; models without a price are counted in `unknown`.
 
-    Models without a price are counted in `unknown` (the resolution the rows get, cached per model and
-    day: a hook whose prices are in the price cache never loads the catalogue).
+    Built from the line's values as they are: `parse_line` checked every bound UsageInput checks (this
+    is the import's hot path), and the ledger's CHECK constraints remain.
     """
-    prices = tracker.prices
-    for line in lines:
-        if prices.resolve(prices.canonical_id(line.model), line.timestamp, fast=line.fast) is None:
-            unknown[line.model] += 1
-    # Replacements first: a replaced record's request id is free again for a new line that carries it
-    # (a sidechain replay stored under req_2, superseded by the main copy under req_1, then the main
-    # thread's own req_2 arrives in the same batch).
-    fresh = 0
-    if replacements:
-        pairs = [(old_key, tracker.build_row(usage_of(line), source=SOURCE)) for old_key, line in replacements]
-        _, fresh = ledger.replace_requests(pairs)
-    new, duplicates = tracker.track_many([usage_of(line) for line in lines], source=SOURCE, chunk=CHUNK)
-    ledger.save_import_states(states)
-    # Duplicates here were written first by another process; an old record already gone (pruned, or
-    # replaced by another process) makes its replacement a new record.
-    return new + fresh, duplicates, fresh
-
-
-def usage_of(line: UsageLine) -> UsageInput:
-    """The usage of a line, built without validating again: `parse_line` checked every bound UsageInput
-    checks (this is the import's hot path), and the ledger's CHECK constraints remain."""
-    return _construct(
-        agent_type=line.agent_type,
-        model_type=line.model,
-        input_tokens=line.input_tokens,
-        output_tokens=line.output_tokens,
-        project_id=line.project_id,
-        session_id=line.session_id,
-        task_description=None,
-        cache_creation_input_tokens=line.cache_write_tokens,
-        cache_creation_5m_input_tokens=line.cache_write_tokens - line.cache_write_1h_tokens,
-        cache_creation_1h_input_tokens=line.cache_write_1h_tokens,
-        cache_read_input_tokens=line.cache_read_tokens,
-        web_search_requests=line.web_search_requests,
-        request_id=line.key,
-        timestamp=line.timestamp,
-        batch=False,
-        fast_mode=line.fast,
-    )
-
-
-_USAGE_FIELDS = frozenset(UsageInput.model_fields)
-_set = object.__setattr__
-
-
-def _construct(**values: Any) -> UsageInput:
-    """`UsageInput.model_construct` for values that set every field, without its per-field Python loop
-    (which cost more than the rest of writing a record). tests/claude_code check both build equal models."""
-    usage = UsageInput.__new__(UsageInput)
-    _set(usage, "__dict__", values)
-    _set(usage, "__pydantic_fields_set__", _USAGE_FIELDS)
-    _set(usage, "__pydantic_extra__", None)
-    _set(usage, "__pydantic_private__", None)
-    return usage
+    row = tracker.row_values
+    canonical: dict[str, str] = {}
+    entropy = os.urandom(6 * len(lines)).hex()
+    rows = []
+    for i, ln in enumerate(lines):
+        values = row(ln.ts_us, ln.agent_type, ln.model, ln.input_tokens, ln.output_tokens, ln.cache_write_tokens,
+                     ln.cache_write_1h_tokens, ln.cache_read_tokens, ln.web_search_requests, ln.project_id,
+                     ln.session_id, None, ln.key, False, ln.fast, SOURCE, entropy[12 * i : 12 * i + 12], canonical)
+        if not values[_PRICED]:
+            unknown[ln.model] += 1
+        rows.append(values)
+    return rows
 
 
 def can_fork() -> bool:
@@ -102,149 +62,57 @@ def can_fork() -> bool:
     return threading.active_count() == 1 and sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
 
 
-class ThreadWriter:
-    """Writes in order on one background thread; `drain` waits for it and re-raises a failure."""
+class Writer:
+    """Writes the importer's decisions in order. Use as a context manager; `close` returns what was written.
+
+    Each `write` supersedes the replaced records (one transaction), then inserts the new ones and saves
+    the files' states in one more, whose commit runs on the bulk committer thread while the importer
+    reads on. `drain` waits for it (before the importer reads the ledger).
+    """
 
     def __init__(self, tracker: CostTracker, ledger: Ledger) -> None:
         self.tracker = tracker
         self.ledger = ledger
-        self.jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=1)  # bounds memory
-        self.error: BaseException | None = None
-        self.thread: threading.Thread | None = None
-        self.counts: Counts = (0, 0, 0)
+        self.bulk: BulkInsert = ledger.bulk()
+        self.given = 0  # rows handed to the bulk insert
+        self.fresh = 0  # replacements whose old record was already gone
         self.unknown: Counter[str] = Counter()
 
-    def write(self, lines: Sequence[UsageLine], replacements: Sequence[tuple[str, UsageLine]],
-              states: list[dict[str, Any]]) -> None:
-        self._raise()
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._run, name="claude-code-import-writer", daemon=True)
-            self.thread.start()
-        self.jobs.put(lambda: self._apply(lines, replacements, states))
+    def __enter__(self) -> Writer:
+        self.bulk.__enter__()
+        return self
 
-    def _apply(self, lines: Sequence[UsageLine], replacements: Sequence[tuple[str, UsageLine]],
-               states: list[dict[str, Any]]) -> None:
-        n = apply_writes(self.tracker, self.ledger, lines, replacements, states, self.unknown)
-        self.counts = (self.counts[0] + n[0], self.counts[1] + n[1], self.counts[2] + n[2])
-
-    def _run(self) -> None:
-        while True:
-            job = self.jobs.get()
-            try:
-                if job is None:
-                    return
-                if self.error is None:
-                    job()
-            except BaseException as exc:  # handed to the importing thread by drain()
-                self.error = exc
-            finally:
-                self.jobs.task_done()
-
-    def drain(self) -> None:
-        if self.thread is not None:
-            self.jobs.join()
-        self._raise()
-
-    def close(self) -> tuple[Counts, Counter[str]]:
-        if self.thread is not None:
-            self.jobs.put(None)
-            self.thread.join()
-            self.thread = None
-        self._raise()
-        return self.counts, self.unknown
-
-    def abort(self) -> None:
-        if self.thread is not None:
-            self.jobs.put(None)
-            self.thread.join()
-            self.thread = None
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-
-
-class ProcessWriter:
-    """Writes in order in a forked process with its own connection to the ledger, so writing never waits
-    for this process's GIL. Same interface as ThreadWriter; a failure comes back as LedgerError."""
-
-    def __init__(self, manager: ModelConfigManager) -> None:
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")
-        self.jobs: Any = ctx.Queue(maxsize=2)
-        self.replies: Any = ctx.Queue()
-        self.process = ctx.Process(target=_writer_main, args=(manager, self.jobs, self.replies),
-                                   name="claude-code-import-writer", daemon=True)
-        self.process.start()
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+                 ) -> None:
+        self.bulk.__exit__(exc_type, exc, tb)
 
     def write(self, lines: Sequence[UsageLine], replacements: Sequence[tuple[str, UsageLine]],
               states: list[dict[str, Any]]) -> None:
-        self.jobs.put(("write", list(lines), list(replacements), states))
+        tracker, ledger = self.tracker, self.ledger
+        if replacements:
+            # First: a replaced record's request id is free again for a new line that carries it (a sidechain
+            # replay stored under req_2, superseded by the main copy under req_1, then the main thread's own
+            # req_2 arrives in the same batch).
+            self.bulk.drain()
+            rows = line_rows(tracker, [line for _, line in replacements], self.unknown)
+            pairs = [(old, dict(zip(USAGE_COLUMNS, row, strict=True)))
+                     for (old, _), row in zip(replacements, rows, strict=True)]
+            self.fresh += ledger.replace_requests(pairs)[1]
+        rows = line_rows(tracker, lines, self.unknown)
+        self.given += len(rows)
+        # The files' states commit with their records: a file is never marked read without them.
+        self.bulk.add(rows, then=(lambda conn: ledger.save_import_states_in(conn, states)) if states else None)
 
     def drain(self) -> None:
-        self.jobs.put(("drain",))
-        _, error = self._reply()
-        if error:
-            raise LedgerError(f"writing imported records failed: {error}")
+        self.bulk.drain()
 
     def close(self) -> tuple[Counts, Counter[str]]:
-        self.jobs.put(("close",))
-        _, counts, unknown, error = self._reply()
-        self.process.join()
-        if error:
-            raise LedgerError(f"writing imported records failed: {error}")
-        return counts, unknown
-
-    def abort(self) -> None:
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join()
-
-    def _reply(self) -> tuple[Any, ...]:
-        while True:
-            try:
-                reply: tuple[Any, ...] = self.replies.get(timeout=1.0)
-                return reply
-            except queue.Empty:
-                if not self.process.is_alive():
-                    raise LedgerError("the process writing imported records stopped unexpectedly") from None
-
-
-def _writer_main(manager: ModelConfigManager, jobs: Any, replies: Any) -> None:
-    """(Writer process.) Its own connection; the price book and settings come with the fork."""
-    from ..store import Ledger
-    from ..tracker import CostTracker
-
-    ledger = Ledger(manager.db_path)
-    tracker = CostTracker(settings=manager.settings, ledger=ledger, price_book=manager.price_book)
-    manager.price_book.is_known("claude-sonnet-4-5")  # load the catalogue now, while the files are read
-    try:
-        with ledger.page_cache(PAGE_CACHE_KIB):
-            _serve(tracker, ledger, jobs, replies)
-    finally:
-        ledger.close()
-
-
-def _serve(tracker: CostTracker, ledger: Ledger, jobs: Any, replies: Any) -> None:
-    counts = [0, 0, 0]
-    unknown: Counter[str] = Counter()
-    error: str | None = None
-    while True:
-        job = jobs.get()
-        if job[0] == "write":
-            if error is None:
-                try:
-                    n = apply_writes(tracker, ledger, job[1], job[2], job[3], unknown)
-                    counts = [a + b for a, b in zip(counts, n, strict=True)]
-                except Exception as exc:  # reported to the importer on its next drain or close
-                    error = f"{type(exc).__name__}: {exc}"
-        elif job[0] == "drain":
-            replies.put(("drained", error))
-        else:
-            replies.put(("closed", tuple(counts), unknown, error))
-            return
+        """Wait for the last commit; (new records, duplicates, fresh replacements) and unknown models."""
+        self.bulk.drain()
+        new = self.bulk.inserted
+        # Duplicates here were written first by another process; an old record already gone (pruned, or
+        # replaced by another process) makes its replacement a new record.
+        return (new + self.fresh, self.given - new, self.fresh), self.unknown
 
 
 class Bloom:

@@ -54,32 +54,30 @@ def fingerprint(manager: ModelConfigManager) -> str:
 def load(manager: ModelConfigManager) -> int:
     """Fill the manager's price book from the cache file; returns how many resolutions were loaded."""
     path = cache_path(manager)
-    quick = getattr(manager.price_book, "_quick_cache", None)
-    if path is None or quick is None:
+    if path is None:
         return 0
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("fingerprint") != fingerprint(manager):
             return 0
-        entries = data["entries"]
-        for e in entries:
-            key = (e["model"], date.fromisoformat(e["date"]), bool(e["batch"]), bool(e["fast"]))
-            quick.setdefault(key, _decode(e["price"]))
+        entries = [
+            (e["model"], date.fromisoformat(e["date"]), bool(e["batch"]), bool(e["fast"]), _decode(e["price"]))
+            for e in data["entries"]
+        ]
     except (OSError, ValueError, KeyError, TypeError):
         return 0
+    manager.price_book.preload(entries)
     return len(entries)
 
 
 def save(manager: ModelConfigManager) -> None:
     """Write the price book's resolutions (when there is something new), atomically."""
     path = cache_path(manager)
-    quick = getattr(manager.price_book, "_quick_cache", None)
-    if path is None or not quick:
+    resolutions = manager.price_book.day_resolutions()
+    if path is None or not resolutions:
         return
     entries = [
-        {"model": m, "date": d.isoformat(), "batch": b, "fast": f, "price": _encode(p)}
-        for (m, d, b, f), p in quick.items()
-        if isinstance(m, str) and isinstance(d, date)
+        {"model": m, "date": d.isoformat(), "batch": b, "fast": f, "price": _encode(p)} for m, d, b, f, p in resolutions
     ]
     entries = entries[-2000:]  # a day's models, many days over: bounded
     payload = {"fingerprint": fingerprint(manager), "entries": entries}

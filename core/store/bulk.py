@@ -121,8 +121,10 @@ class BulkInsert:
                     conn.execute(trigger[0])
                 if then is not None:
                     then(conn)
-            except BaseException:
+            except BaseException as exc:
                 conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise LedgerError(f"{ledger.path}: writing records failed: {exc}") from exc
                 raise
             if self.overlap:
                 ledger._idle.clear()  # until the committer is done, the connection is its alone

@@ -255,14 +255,6 @@ class Ledger(LedgerReads):
             row = cur.fetchone()
             return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
 
-    def save_import_state(self, state: dict[str, Any]) -> None:
-        columns = ("path", "device", "inode", "size", "mtime_ns", "offset", "head_hash", "lines", "updated_us")
-        with self.write() as conn:
-            conn.execute(
-                f"INSERT OR REPLACE INTO import_files ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                [state.get(c) for c in columns],
-            )
-
     # -- alerts ----------------------------------------------------------------------------
 
     def record_alert(
@@ -315,14 +307,17 @@ class Ledger(LedgerReads):
 
     def save_import_states(self, states: Sequence[dict[str, Any]]) -> None:
         """Save many files' import states in one transaction."""
+        if states:
+            with self.write() as conn:
+                self.save_import_states_in(conn, states)
+
+    def save_import_states_in(self, conn: sqlite3.Connection, states: Sequence[dict[str, Any]]) -> None:
+        """`save_import_states` inside a transaction of the caller's (a bulk insert's, with the records)."""
         columns = ("path", "device", "inode", "size", "mtime_ns", "offset", "head_hash", "lines", "updated_us")
-        if not states:
-            return
-        with self.write() as conn:
-            conn.executemany(
-                f"INSERT OR REPLACE INTO import_files ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                [[s.get(c) for c in columns] for s in states],
-            )
+        conn.executemany(
+            f"INSERT OR REPLACE INTO import_files ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [[s.get(c) for c in columns] for s in states],
+        )
 
     def replace_requests(self, replacements: Sequence[tuple[str, dict[str, Any]]]) -> tuple[int, int]:
         """Supersede many records at once: each (old request_id, new row) deletes the old record and inserts

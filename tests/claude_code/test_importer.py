@@ -309,20 +309,35 @@ def test_bounded_memory_gives_the_same_ledger(tmp_path: Path, monkeypatch: pytes
         assert s.new_records == len(expected)
 
 
-def test_fast_construction_equals_validation() -> None:
-    from datetime import UTC, datetime
+def test_rows_from_lines_equal_rows_from_validated_usage(manager: ModelConfigManager) -> None:
+    """The importer builds rows from a line's values without validating them again: the same row as
+    validating the same usage and building it the ordinary way (record id and time aside)."""
+    from collections import Counter
 
-    from core.claude_code.pipeline import _construct
-    from core.usage import UsageInput
+    from core.claude_code.pipeline import SOURCE, line_rows
+    from core.claude_code.transcript import UsageLine
+    from core.store import USAGE_COLUMNS
+    from core.usage import validate_usage
 
-    values = dict(agent_type="main", model_type="claude-opus-4-6", input_tokens=1, output_tokens=2, project_id="p",
-                  session_id="s", task_description=None, cache_creation_input_tokens=30,
-                  cache_creation_5m_input_tokens=10, cache_creation_1h_input_tokens=20, cache_read_input_tokens=4,
-                  web_search_requests=1, request_id="m:r", timestamp=datetime(2026, 1, 2, tzinfo=UTC), batch=False,
-                  fast_mode=True)
-    built = _construct(**values)
-    assert built == UsageInput.model_validate(values) == UsageInput.model_construct(**values)
-    assert built.model_dump() == values
+    line = UsageLine("msg_1:req_1", "msg_1", "s", 1_767_312_000_123_456, "claude-opus-4-6", 1, 2, 30, 20, 4, 1, True,
+                     False, "main", "p")
+    unknown_line = line._replace(key="msg_2:req_2", model="claude-experimental-9")
+    unknown: Counter[str] = Counter()
+    rows = [dict(zip(USAGE_COLUMNS, r, strict=True)) for r in line_rows(manager.cost_tracker, [line, unknown_line],
+                                                                         unknown)]
+    assert unknown == Counter({"claude-experimental-9": 1})
+    for got, ln in zip(rows, (line, unknown_line), strict=True):
+        usage = validate_usage(dict(
+            agent_type=ln.agent_type, model_type=ln.model, input_tokens=ln.input_tokens, output_tokens=ln.output_tokens,
+            project_id=ln.project_id, session_id=ln.session_id, cache_creation_input_tokens=ln.cache_write_tokens,
+            cache_creation_1h_input_tokens=ln.cache_write_1h_tokens, cache_read_input_tokens=ln.cache_read_tokens,
+            web_search_requests=ln.web_search_requests, request_id=ln.key, timestamp=ln.timestamp, fast_mode=ln.fast,
+        ))
+        want = manager.cost_tracker.build_row(usage, source=SOURCE)
+        for varying in ("record_id", "created_us"):
+            del got[varying], want[varying]
+        assert got == want
+    assert rows[0]["priced"] == 1 and rows[0]["cost_pico"] > 0 and rows[1]["priced"] == 0
 
 
 def test_parallel_reading_gives_the_same_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -352,32 +367,32 @@ def test_parallel_reading_gives_the_same_ledger(tmp_path: Path, monkeypatch: pyt
     with ModelConfigManager(db_path=str(tmp_path / "b.db")) as parallel:
         got = import_claude_code(parallel, [str(root)])
         assert ledger_snapshot(parallel) == snapshot
-    assert forked == ["fork", "fork"]  # the writer process, then the readers
+    assert forked == ["fork"]  # the readers; records are written by the importing process
     assert got.model_dump(exclude={"elapsed_seconds"}) == expected.model_dump(exclude={"elapsed_seconds"})
     # A second, incremental import in parallel mode adds nothing.
     with ModelConfigManager(db_path=str(tmp_path / "b.db")) as parallel:
         assert import_claude_code(parallel, [str(root)]).new_records == 0
 
 
-def test_a_failed_write_in_the_writer_process_is_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_write_during_a_parallel_import_is_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from claude_code_corpus import build
 
     from core.claude_code import pipeline, reader
-    from core.errors import LedgerError
 
-    def fail(*args: object) -> tuple[int, int, int]:
+    def fail(*args: object) -> list[tuple[object, ...]]:
         raise OSError("disk full")
 
     root = tmp_path / "data"
     build(root, sessions=4, requests=5, seed=9)
-    real = pipeline.apply_writes
+    real = pipeline.line_rows
     monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(pipeline, "apply_writes", fail)  # what the forked writer will run
+    monkeypatch.setattr(pipeline, "line_rows", fail)
     with ModelConfigManager(db_path=str(tmp_path / "u.db")) as m:
-        with pytest.raises(LedgerError, match="OSError: disk full"):
+        with pytest.raises(OSError, match="disk full"):
             import_claude_code(m, [str(root)])
-        monkeypatch.setattr(pipeline, "apply_writes", real)
-        assert import_claude_code(m, [str(root)]).new_records > 0  # nothing was marked read
+        assert m.ledger.import_states() == {}  # nothing was marked read
+        monkeypatch.setattr(pipeline, "line_rows", real)
+        assert import_claude_code(m, [str(root)]).new_records > 0
 
 
 def test_page_cache_is_restored_after_an_import(project: Path, manager: ModelConfigManager) -> None:
@@ -388,17 +403,18 @@ def test_page_cache_is_restored_after_an_import(project: Path, manager: ModelCon
 
 
 def test_a_failed_write_is_raised(project: Path, manager: ModelConfigManager) -> None:
+    """A commit that fails (here: in the rows' transaction, after they were inserted) is raised; neither
+    the records nor the file's state are kept, so the next import reads the file again."""
     from core.errors import LedgerError
 
-    def fail(*args: object, **kwargs: object) -> tuple[int, int]:
-        raise LedgerError("disk full")
-
-    manager.cost_tracker.track_many = fail  # type: ignore[method-assign]
+    manager.ledger.conn.execute(
+        "CREATE TEMP TRIGGER fail_states BEFORE INSERT ON main.import_files BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
     write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1")])
     with pytest.raises(LedgerError, match="disk full"):
         import_claude_code(manager)
-    del manager.cost_tracker.track_many
-    assert manager.ledger.import_states() == {}  # the file's state was not saved: it is read again
+    assert manager.ledger.import_states() == {} and manager.ledger.count() == 0
+    manager.ledger.conn.execute("DROP TRIGGER temp.fail_states")
     assert import_claude_code(manager).new_records == 1
 
 
