@@ -12,7 +12,7 @@ import pytest
 
 from core import CostTracker, InvalidUsage
 from core.errors import LedgerError
-from core.store import BUCKET_US
+from core.store import BUCKET_US, DAY_BUCKETS
 from core.store.bulk import CHECKPOINT_APART_MIN
 from core.usage import validate_usage
 
@@ -55,6 +55,13 @@ def test_many_chunks_commit_everything_once_with_exact_rollups(tracker: CostTrac
         assert totals.cost_pico == sum(r["cost_pico"] for r in mine)
         assert totals.input_tokens == sum(r["input_tokens"] for r in mine)
     assert tracker.ledger.totals("*").unpriced_ops == sum(1 for r in rows if not r["priced"])
+    # Day rollups (summed from the rows by the bulk path) equal their 15-minute rollups.
+    days = tracker.ledger.conn.execute("SELECT * FROM usage_totals_day ORDER BY scope, day").fetchall()
+    from_buckets = tracker.ledger.conn.execute(
+        f"SELECT scope, bucket / {DAY_BUCKETS}, SUM(ops), SUM(unpriced_ops), SUM(input_tokens), SUM(output_tokens), "
+        "SUM(cache_write_tokens), SUM(cache_read_tokens), SUM(cost_pico) FROM usage_totals GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
+    assert days == from_buckets and len(days) > 10
     # The committer and checkpointer threads are gone and the connection's settings are back.
     assert threading.active_count() == threads
     assert tracker.ledger.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 4000
