@@ -77,26 +77,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     return emit_lines(lines)
 
 
-def add_budget_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--period", choices=["daily", "weekly", "monthly"], help="only this period")
-    p.add_argument(
-        "--scope",
-        default=None,
-        help="only this budget scope: 'global', 'project:<id>' or 'agent:<type>' (default: every scope)",
-    )
-    p.add_argument(
-        "--check",
-        action="store_true",
-        help=f"exit {EXIT_BUDGET} when a budget is at --fail-on level or worse (for cron and CI)",
-    )
-    p.add_argument(
-        "--fail-on",
-        choices=["info", "warning", "critical", "exceeded"],
-        default="critical",
-        help="the level --check fails at (default: critical)",
-    )
-
-
 def cmd_budget(args: argparse.Namespace) -> int:
     with open_manager(args) as manager:
         report: BudgetReport | None = None

@@ -3,15 +3,48 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from typing import NoReturn
 
-from . import cmd_analytics, cmd_budget, cmd_config, cmd_data, cmd_models
 from .aliases import LEGACY_HELP
+from .context import EXIT_BUDGET
 
 PROG = "model-config"
 MAX_DAYS = 36_500
+
+
+def handler(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A command's handler, imported when that command runs: the cmd_* modules import the analytics,
+    budgets and tables they need (~90 ms), which a hook or an import should not pay for."""
+
+    def run(args: argparse.Namespace) -> int:
+        return int(getattr(importlib.import_module(f"{__package__}.{module}"), name)(args))
+
+    run.__qualname__ = f"{module}.{name}"
+    return run
+
+
+def add_budget_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--period", choices=["daily", "weekly", "monthly"], help="only this period")
+    p.add_argument(
+        "--scope",
+        default=None,
+        help="only this budget scope: 'global', 'project:<id>' or 'agent:<type>' (default: every scope)",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit {EXIT_BUDGET} when a budget is at --fail-on level or worse (for cron and CI)",
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=["info", "warning", "critical", "exceeded"],
+        default="critical",
+        help="the level --check fails at (default: critical)",
+    )
 
 
 class Parser(argparse.ArgumentParser):
@@ -121,7 +154,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         "budgets for every period, today's spend, alerts, and where data and config live",
         f"{PROG} status",
         f"{PROG} status --json | jq .today.cost",
-        func=cmd_budget.cmd_status,
+        func=handler("cmd_budget", "cmd_status"),
     )
 
     p = add(
@@ -132,9 +165,9 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         f"{PROG} budget --scope project:api",
         f"{PROG} budget --check || notify-send 'AI budget critical'",
         f"{PROG} budget --check --fail-on warning --json",
-        func=cmd_budget.cmd_budget,
+        func=handler("cmd_budget", "cmd_budget"),
     )
-    cmd_budget.add_budget_args(p)
+    add_budget_args(p)
 
     p = add(
         "dashboard",
@@ -142,7 +175,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         f"{PROG} dashboard",
         f"{PROG} dashboard 30",
         f"{PROG} dashboard 7 --json",
-        func=cmd_analytics.cmd_dashboard,
+        func=handler("cmd_analytics", "cmd_dashboard"),
     )
     p.add_argument(
         "days", nargs="?", type=days, default=7, metavar="DAYS", help="window in days, today included (default 7)"
@@ -153,7 +186,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         "optimization recommendations with the monthly saving of each",
         f"{PROG} recommendations",
         f"{PROG} recommendations --days 30 --json",
-        func=cmd_analytics.cmd_recommendations,
+        func=handler("cmd_analytics", "cmd_recommendations"),
     )
     p.add_argument("--days", type=days, default=7, help="window in days (default 7)")
 
@@ -162,7 +195,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         "how efficiently one agent type uses its models",
         f"{PROG} efficiency backend-engineer",
         f"{PROG} efficiency software-architect --days 7 --json",
-        func=cmd_analytics.cmd_efficiency,
+        func=handler("cmd_analytics", "cmd_efficiency"),
     )
     p.add_argument("agent", metavar="AGENT", help="agent type, as recorded")
     p.add_argument("--days", type=days, default=30, help="window in days (default 30)")
@@ -172,7 +205,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         "return on AI spend: time saved against cost",
         f"{PROG} roi",
         f"{PROG} roi --days 90 --hourly-rate 120",
-        func=cmd_analytics.cmd_roi,
+        func=handler("cmd_analytics", "cmd_roi"),
     )
     p.add_argument("--days", type=days, default=30, help="window in days (default 30)")
     p.add_argument(
@@ -189,7 +222,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         f"{PROG} summary --by project --days 30",
         f"{PROG} summary --by model --agent backend-engineer",
         f"{PROG} summary --by date --days 14 --json",
-        func=cmd_analytics.cmd_summary,
+        func=handler("cmd_analytics", "cmd_summary"),
     )
     p.add_argument(
         "--by",
@@ -205,7 +238,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         "the most recent usage records",
         f"{PROG} history",
         f"{PROG} history --limit 50 --project api",
-        func=cmd_analytics.cmd_history,
+        func=handler("cmd_analytics", "cmd_history"),
     )
     p.add_argument("--days", type=days, default=None, help="window in days (default: all time)")
     p.add_argument("--limit", type=_limit, default=20, help="how many records, newest first (default 20, at most 1000)")
@@ -217,7 +250,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         f"{PROG} models",
         f"{PROG} models --tier haiku",
         f"{PROG} models --json",
-        func=cmd_models.cmd_models,
+        func=handler("cmd_models", "cmd_models"),
     )
     p.add_argument("--tier", choices=["haiku", "sonnet", "opus"], help="only models of this tier")
 
@@ -226,7 +259,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         "which model an agent should use for a task, and why",
         f"{PROG} select software-architect --task 'Design the payment service'",
         f"{PROG} select code-formatter --profile fast --tokens 5000 --json",
-        func=cmd_models.cmd_select,
+        func=handler("cmd_models", "cmd_select"),
     )
     p.add_argument("agent", metavar="AGENT", help="agent type, e.g. backend-engineer")
     p.add_argument("--task", help="task description (drives the complexity analysis)")
@@ -239,7 +272,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         "write the analytics report (dashboard, budgets, efficiency, ROI, advice) as JSON",
         f"{PROG} export-analytics report.json",
         f"{PROG} export-analytics q3.json --days 90",
-        func=cmd_data.cmd_export_analytics,
+        func=handler("cmd_data", "cmd_export_analytics"),
     )
     p.add_argument("file", metavar="FILE", help="output file (replaced atomically)")
     p.add_argument("--days", type=days, default=30, help="window in days (default 30)")
@@ -249,7 +282,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         "write usage records as CSV",
         f"{PROG} export-costs costs.csv",
         f"{PROG} export-costs last-week.csv --days 7",
-        func=cmd_data.cmd_export_costs,
+        func=handler("cmd_data", "cmd_export_costs"),
     )
     p.add_argument("file", metavar="FILE", help="output file (replaced atomically)")
     p.add_argument("--days", type=days, default=None, help="window in days (default: every record)")
@@ -260,7 +293,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         f"{PROG} track backend-engineer claude-sonnet-4-5 30000 10000 --project api-redesign",
         f"{PROG} track reviewer haiku 12000 800 --cache-read 40000 --task 'Review PR 12'",
         f"{PROG} track main opus 1000 200 --request-id req_01 --timestamp 2025-10-05T14:30",
-        func=cmd_data.cmd_track,
+        func=handler("cmd_data", "cmd_track"),
     )
     p.add_argument("agent", metavar="AGENT", help="agent type, e.g. backend-engineer")
     p.add_argument("model", metavar="MODEL", help="model id or alias (opus, sonnet, haiku)")
@@ -284,7 +317,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         f"{PROG} prune --older-than 30 --dry-run",
         f"{PROG} prune --older-than 30",
         f"{PROG} prune            uses retention.detail_days from cost-optimization.json",
-        func=cmd_data.cmd_prune,
+        func=handler("cmd_data", "cmd_prune"),
     )
     p.add_argument(
         "--older-than",
@@ -323,7 +356,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         f"{PROG} config init                      into ./.claude/config (or --config-dir / $MODEL_CONFIG_DIR)",
         f"{PROG} config init --user               into the user config dir",
         f"{PROG} config init --force",
-        func=cmd_config.cmd_config_init,
+        func=handler("cmd_config", "cmd_config_init"),
     )
     q.add_argument("--user", action="store_true", help="write to the user config dir instead of the project")
     q.add_argument("--force", action="store_true", help="overwrite existing files")
@@ -333,7 +366,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         f"{PROG} config show",
         f"{PROG} config show cost.budget_limits.daily",
         f"{PROG} config show --json",
-        func=cmd_config.cmd_config_show,
+        func=handler("cmd_config", "cmd_config_show"),
     )
     q.add_argument("key", nargs="?", metavar="KEY", help="only this dotted key or section")
     q = cadd(
@@ -341,7 +374,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
         "check config files and name each problem",
         f"{PROG} config validate",
         f"{PROG} config validate ./cost-optimization.json",
-        func=cmd_config.cmd_config_validate,
+        func=handler("cmd_config", "cmd_config_validate"),
     )
     q.add_argument("files", nargs="*", metavar="FILE", help="files to check (default: every config file in use)")
 
