@@ -31,7 +31,7 @@ from .transcript import Kept, UsageLine, better, is_replay, message_id_of
 if TYPE_CHECKING:
     from ..manager import ModelConfigManager
 
-KEEP_IN_MEMORY = 15_000  # copies kept in memory for dedupe (~0.5 KB each)
+KEEP_IN_MEMORY = 50_000  # copies kept in memory for dedupe (~0.4 KB each with their indexes: ~20 MB)
 
 
 class ImportSummary(BaseModel):
