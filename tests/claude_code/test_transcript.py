@@ -95,6 +95,21 @@ def test_malformed_lines(bad: str) -> None:
     assert parse(bad) is MALFORMED
 
 
+def test_lines_orjson_refuses_read_as_the_standard_library_reads_them() -> None:
+    """A lone surrogate escape (JSON.parse accepts it, so Claude Code may write one) or trailing
+    whitespace other than JSON's: orjson refuses the line, the standard library reads it the same."""
+    good = dumps(assistant("msg_s", "req_s"))
+    assert '"text":"ok"' in good
+    lone = good.replace('"text":"ok"', '"text":"\\ud800 half a pair"')
+    for raw in (good, lone, good + "\x0b", "  " + good, good + "\r\n"):
+        line = parse_line(raw.encode(), ctx())
+        assert isinstance(line, UsageLine) and line.key == "msg_s:req_s", raw[-40:]
+    # Integers beyond 64 bits: orjson reads them as floats, the standard library as ints; as a token
+    # count either is refused, elsewhere in the line either is fine.
+    assert parse(assistant("m", "r", u={"input_tokens": 2**70, "output_tokens": 1})) is MALFORMED
+    assert isinstance(parse(good.replace('"text":"ok"', f'"text":"ok","big":{2**70}')), UsageLine)
+
+
 def test_lines_without_usage() -> None:
     assert parse({"type": "summary", "summary": "x", "usage": "n/a"}) is NOT_USAGE
     assert parse({"type": "user", "message": {"role": "user", "content": "the usage is high"}}) is NOT_USAGE
