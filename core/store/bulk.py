@@ -129,8 +129,11 @@ class BulkInsert:
             if self.overlap:
                 ledger._idle.clear()  # until the committer is done, the connection is its alone
                 self._submit(inserted, top)
-            else:
+                return
+            try:
                 self._finish(inserted, top)
+            except sqlite3.Error as exc:
+                raise LedgerError(f"{ledger.path}: writing records failed: {exc}") from exc
 
     def drain(self) -> None:
         """Wait for the commit in flight; raise its failure."""
@@ -210,9 +213,7 @@ class Checkpointer:
         self.ledger = ledger
         self.conn = sqlite3.connect(ledger.path, timeout=30.0, check_same_thread=False)
         self.conn.execute("PRAGMA busy_timeout = 30000")
-        with ledger._lock:
-            self.autocheckpoint = int(ledger.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
-            ledger.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        ledger._pause_autocheckpoint()
         self._wake = threading.Event()
         self._closing = False
         self._thread = threading.Thread(target=self._run, name="model-config-checkpoint", daemon=True)
@@ -238,5 +239,4 @@ class Checkpointer:
         self._wake.set()
         self._thread.join()
         self.conn.close()
-        with self.ledger._lock:
-            self.ledger.conn.execute(f"PRAGMA wal_autocheckpoint = {self.autocheckpoint}")
+        self.ledger._resume_autocheckpoint()

@@ -134,3 +134,32 @@ def test_other_threads_write_while_a_bulk_insert_runs(tracker: CostTracker) -> N
     side.join()
     assert singles == [False] * 20
     assert tracker.ledger.totals("*").ops == len(items) + 20 == tracker.ledger.count()
+
+
+def test_overlapping_bulk_inserts_restore_auto_checkpoints_once_both_end(tracker: CostTracker) -> None:
+    from core.store import USAGE_COLUMNS
+    from core.usage import validate_many
+
+    def rows(prefix: str) -> list[list[Any]]:
+        items = validate_many(usages(CHECKPOINT_APART_MIN, start=datetime.now(UTC) - timedelta(days=2), prefix=prefix))
+        return [[tracker.build_row(u)[c] for c in USAGE_COLUMNS] for u in items]
+
+    ledger = tracker.ledger
+
+    def autocheckpoint() -> int:
+        return int(ledger.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+
+    # Lifetimes that overlap without nesting (two threads' imports, say): the first ends first.
+    first, second = ledger.bulk(), ledger.bulk()
+    first.__enter__()
+    first.add(rows("a"))
+    second.__enter__()
+    second.add(rows("b"))
+    assert autocheckpoint() == 0
+    first.__exit__(None, None, None)
+    assert autocheckpoint() == 0  # the second one still runs
+    second.add(rows("c"))
+    second.__exit__(None, None, None)
+    assert autocheckpoint() == 4000
+    assert (first.inserted, second.inserted) == (CHECKPOINT_APART_MIN, 2 * CHECKPOINT_APART_MIN)
+    assert ledger.count() == ledger.totals("*").ops == 3 * CHECKPOINT_APART_MIN
