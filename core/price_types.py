@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -48,6 +48,22 @@ class ResolvedPrice:
     cache_read: TieredPico | None
     web_search_pico: int = 0
     note: str | None = None
+    # The five unit prices when none has long-context tiers (most models), computed once: pricing a
+    # record is in the bulk path's inner loop, where this halves its cost.
+    untiered: tuple[int | None, ...] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        units = (self.input, self.output, self.cache_write_5m, self.cache_write_1h, self.cache_read)
+        if all(u is None or not u.tiers for u in units):
+            object.__setattr__(self, "untiered", tuple(None if u is None else u.base for u in units))
+
+    def unit_prices(self, total_input_tokens: int) -> tuple[int | None, ...]:
+        """(input, output, 5m cache write, 1h cache write, cache read) pico-dollars a token for a request
+        of `total_input_tokens`; None for a unit without a price of its own."""
+        if self.untiered is not None:
+            return self.untiered
+        units = (self.input, self.output, self.cache_write_5m, self.cache_write_1h, self.cache_read)
+        return tuple(None if u is None else u.at(total_input_tokens) for u in units)
 
 
 @dataclass(frozen=True)

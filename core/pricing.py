@@ -275,24 +275,27 @@ def pico_parts(
     cw_total = cache_creation_input_tokens
     cw_1h = cache_creation_1h_input_tokens
     cw_5m = cw_total - cw_1h
-    total_input = input_tokens + cw_total + cache_read_input_tokens
     uncached = input_tokens
+    prices = p.untiered
+    if prices is None:
+        prices = p.unit_prices(input_tokens + cw_total + cache_read_input_tokens)
+    input_price, output_price, cw_5m_price, cw_1h_price, read_price = prices
     # Units without a price of their own are charged as their parent unit, as genai-prices does.
-    if p.cache_read is None:
+    if read_price is None:
         uncached += cache_read_input_tokens
-    if p.cache_write_5m is None:
+    if cw_5m_price is None:
         uncached += cw_total
         cw_5m = cw_1h = 0
-    elif p.cache_write_1h is None:
+    elif cw_1h_price is None:
         cw_5m, cw_1h = cw_total, 0
-    input_pico = uncached * p.input.at(total_input) if p.input else 0
-    output_pico = output_tokens * p.output.at(total_input) if p.output else 0
+    input_pico = uncached * input_price if input_price is not None else 0
+    output_pico = output_tokens * output_price if output_price is not None else 0
     cache_write_pico = 0
-    if p.cache_write_5m is not None:
-        cache_write_pico += cw_5m * p.cache_write_5m.at(total_input)
-    if p.cache_write_1h is not None:
-        cache_write_pico += cw_1h * p.cache_write_1h.at(total_input)
-    cache_read_pico = cache_read_input_tokens * p.cache_read.at(total_input) if p.cache_read else 0
+    if cw_5m_price is not None:
+        cache_write_pico += cw_5m * cw_5m_price
+    if cw_1h_price is not None:
+        cache_write_pico += cw_1h * cw_1h_price
+    cache_read_pico = cache_read_input_tokens * read_price if read_price is not None else 0
     return input_pico, output_pico, cache_write_pico, cache_read_pico, web_search_requests * p.web_search_pico
 
 

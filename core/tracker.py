@@ -14,14 +14,17 @@ from .complexity import analyze_complexity
 from .config import Settings, load_settings
 from .errors import InvalidUsage
 from .export import write_csv
+from .heap import frozen_heap
 from .models import CostDimension, CostRecord, CostSummary
 from .money import pico_to_usd
 from .paths import default_db_path
 from .pricing import PriceBook, pico_parts, unpriced_note
 from .store import MAX_US, USAGE_COLUMNS, Ledger, Totals
 from .usage import UsageInput, validate_many, validate_usage
+from .windows import EPOCH as _EPOCH
 from .windows import from_us, last_days, to_us, utcnow
 
+_US = timedelta(microseconds=1)
 _DIMENSION_SCOPE = {CostDimension.AGENT: "agent", CostDimension.PROJECT: "project", CostDimension.MODEL: "model"}
 _DIMENSION_COLUMN = {
     CostDimension.AGENT: "agent_type",
@@ -119,117 +122,86 @@ class CostTracker:
         seen = 0
         canonical: dict[str, str] = {}  # model id as given -> id to record, resolved once per call
         items = iter(usages)
-        with self.ledger.bulk() as bulk:
+        with frozen_heap() as refreeze, self.ledger.bulk() as bulk:
             while batch := list(islice(items, chunk)):
+                refreeze()  # the previous chunk's objects too: the collector walks only this chunk's
                 valid = validate_many(batch, first=seen)
-                entropy = os.urandom(6 * len(valid)).hex()  # random part of record ids, 12 digits a record
-                row = self._row_values
-                bulk.add([row(u, source, entropy[12 * i : 12 * i + 12], canonical) for i, u in enumerate(valid)])
+                bulk.add(self._chunk_rows(valid, source, canonical))
                 seen += len(valid)
         return bulk.inserted, seen - bulk.inserted
 
-    def build_row(self, usage: UsageInput, *, source: str = "api") -> dict[str, Any]:
-        return dict(zip(USAGE_COLUMNS, self._row_values(usage, source), strict=True))
-
-    def _row_values(
-        self, usage: UsageInput, source: str, random_hex: str | None = None, canonical: dict[str, str] | None = None
-    ) -> tuple[Any, ...]:
-        """One ledger row as values in USAGE_COLUMNS order (the bulk path inserts these as they are)."""
-        ts = usage.timestamp
-        return self.row_values(
-            time.time_ns() // 1000 if ts is None else to_us(ts),
-            usage.agent_type,
-            usage.model_type,
-            usage.input_tokens,
-            usage.output_tokens,
-            usage.cache_creation_input_tokens or 0,
-            usage.cache_creation_1h_input_tokens or 0,
-            usage.cache_read_input_tokens,
-            usage.web_search_requests,
-            usage.project_id,
-            usage.session_id,
-            usage.task_description,
-            usage.request_id,
-            usage.batch,
-            usage.fast_mode,
+    def _chunk_rows(self, valid: list[UsageInput], source: str, canonical: dict[str, str]) -> list[tuple[Any, ...]]:
+        return self.rows_for(
+            (
+                (
+                    None if (ts := d["timestamp"]) is None else (ts - _EPOCH) // _US,
+                    d["agent_type"],
+                    d["model_type"],
+                    d["input_tokens"],
+                    d["output_tokens"],
+                    d["cache_creation_input_tokens"] or 0,
+                    d["cache_creation_1h_input_tokens"] or 0,
+                    d["cache_read_input_tokens"],
+                    d["web_search_requests"],
+                    d["project_id"],
+                    d["session_id"],
+                    d["task_description"],
+                    d["request_id"],
+                    d["batch"],
+                    d["fast_mode"],
+                )
+                for d in (u.__dict__ for u in valid)
+            ),
             source,
-            random_hex,
             canonical,
         )
 
-    def row_values(
-        self,
-        ts_us: int,
-        agent_type: str,
-        model_type: str,
-        input_tokens: int,
-        output_tokens: int,
-        cache_write_tokens: int,
-        cache_write_1h_tokens: int,
-        cache_read_tokens: int,
-        web_search_requests: int,
-        project_id: str | None,
-        session_id: str | None,
-        task_description: str | None,
-        request_id: str | None,
-        batch: bool,
-        fast: bool,
-        source: str,
-        random_hex: str | None = None,
-        canonical: dict[str, str] | None = None,
-    ) -> tuple[Any, ...]:
-        """A ledger row, priced, from values already validated (a UsageInput's, or a transcript line's):
-        positional, since the bulk paths call it once a record. `canonical` caches model ids as given ->
-        ids to record for one call; `random_hex` (12 digits) saves an os.urandom call a record."""
+    def build_row(self, usage: UsageInput, *, source: str = "api") -> dict[str, Any]:
+        return dict(zip(USAGE_COLUMNS, self._chunk_rows([usage], source, {})[0], strict=True))
+
+    def rows_for(
+        self, records: Iterable[tuple[Any, ...]], source: str, canonical: dict[str, str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Ledger rows (values in USAGE_COLUMNS order), priced, for records of values already validated.
+
+        Each record is (ts_us or None for now, agent_type, model_type, input_tokens, output_tokens,
+        cache_write_tokens, of which 1h, cache_read_tokens, web_search_requests, project_id, session_id,
+        task_description, request_id, batch, fast): a UsageInput's (`track_usage`, `track_many`) or a
+        transcript line's (the Claude Code import). This is the bulk paths' hot loop, so what is the same
+        for every record is done once. `canonical` caches model ids as given -> ids to record.
+
+        The records share one creation time; their ids are that time, 48 random bits for the call and
+        the record's index in it: unique within the call, time-ordered across calls (which keeps the
+        unique index append-only: random ids made bulk inserts 2x slower).
+        """
         now_us = time.time_ns() // 1000
-        model = canonical.get(model_type) if canonical is not None else None
-        if model is None:
-            model = self.prices.canonical_id(model_type)
-            if canonical is not None:
-                canonical[model_type] = model
-        resolved = self.prices.resolve_us(model, ts_us, batch=batch, fast=fast)
+        stamp = f"{now_us:014x}{os.urandom(6).hex()}"
+        resolve = self.prices.resolve_us
+        canonical_id = self.prices.canonical_id
+        if canonical is None:
+            canonical = {}
+        rows = []
         priced_model: str | None
         note: str | None
-        if resolved is None:
-            priced_model, note, costs = None, unpriced_note(model), (0, 0, 0, 0, 0)
-        else:
-            priced_model, note = resolved.model_id, resolved.note
-            costs = pico_parts(
-                resolved,
-                input_tokens,
-                output_tokens,
-                cache_write_tokens,
-                cache_write_1h_tokens,
-                cache_read_tokens,
-                web_search_requests,
-            )
-        return (
-            # Time-ordered ids keep the unique index append-only (random ids made bulk inserts 2x slower).
-            f"{now_us:014x}{random_hex or os.urandom(6).hex()}",
-            request_id,
-            ts_us,
-            agent_type,
-            model,
-            priced_model,
-            project_id,
-            session_id,
-            task_description,
-            analyze_complexity(task_description).level if task_description else None,
-            input_tokens,
-            output_tokens,
-            cache_write_tokens,
-            cache_write_1h_tokens,
-            cache_read_tokens,
-            web_search_requests,
-            int(batch),
-            int(fast),
-            0 if resolved is None else 1,
-            note,
-            *costs,
-            sum(costs),
-            source,
-            now_us,
-        )
+        for i, record in enumerate(records):
+            ts_us, agent, model_type, inp, out, cw, cw_1h, cr, ws, project, session, task, request, batch, fast = record
+            if ts_us is None:
+                ts_us = now_us
+            model = canonical.get(model_type)
+            if model is None:
+                model = canonical[model_type] = canonical_id(model_type)
+            resolved = resolve(model, ts_us, batch=batch, fast=fast)
+            if resolved is None:
+                priced_model, note, costs = None, unpriced_note(model), (0, 0, 0, 0, 0)
+            else:
+                priced_model, note = resolved.model_id, resolved.note
+                costs = pico_parts(resolved, inp, out, cw, cw_1h, cr, ws)
+            rows.append((
+                f"{stamp}{i:05x}", request, ts_us, agent, model, priced_model, project, session, task,
+                analyze_complexity(task).level if task else None, inp, out, cw, cw_1h, cr, ws,
+                int(batch), int(fast), 0 if resolved is None else 1, note, *costs, sum(costs), source, now_us,
+            ))
+        return rows
 
     # -- reads -----------------------------------------------------------------------------
 

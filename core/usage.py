@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any
@@ -81,19 +82,39 @@ class UsageInput(BaseModel):
         values["cache_creation_1h_input_tokens"] = hour
         values["cache_creation_5m_input_tokens"] = total - hour
         changed = _CACHE_FIELDS
-        if self.task_description == "":
+        if values["task_description"] == "":
             values["task_description"] = None
-            changed = changed | {"task_description"}
-        if self.timestamp is not None:
-            ts = self.timestamp if self.timestamp.tzinfo else self.timestamp.replace(tzinfo=UTC)
+            changed = _CACHE_AND_TASK
+        ts = values["timestamp"]
+        if ts is not None:
+            if ts.tzinfo is None:
+                ts = ts.replace(tzinfo=UTC)
             if ts.year < 2000:
                 raise ValueError(f"timestamp {ts.isoformat()} is before the year 2000")
-            if ts > datetime.now(UTC) + FUTURE_SLACK:
+            if ts > _latest_allowed():
                 raise ValueError(f"timestamp {ts.isoformat()} is in the future")
             values["timestamp"] = ts if ts.tzinfo is UTC else ts.astimezone(UTC)
-            changed = changed | {"timestamp"}
+            changed = _CACHE_TASK_TIME if changed is _CACHE_AND_TASK else _CACHE_AND_TIME
         self.__pydantic_fields_set__.update(changed)
         return self
+
+
+_CACHE_AND_TASK = _CACHE_FIELDS | {"task_description"}
+_CACHE_AND_TIME = _CACHE_FIELDS | {"timestamp"}
+_CACHE_TASK_TIME = _CACHE_AND_TASK | {"timestamp"}
+_latest_deadline = 0.0  # time.monotonic() after which _latest_time is recomputed
+_latest_time = datetime.min.replace(tzinfo=UTC)
+
+
+def _latest_allowed() -> datetime:
+    """Now plus FUTURE_SLACK (to within a second, never less), recomputed at most once a second: a
+    bulk load checks it for every record."""
+    global _latest_deadline, _latest_time
+    now = time.monotonic()
+    if now >= _latest_deadline:
+        _latest_time = datetime.now(UTC) + FUTURE_SLACK + timedelta(seconds=1)
+        _latest_deadline = now + 1.0
+    return _latest_time
 
 
 def validate_usage(data: dict[str, Any]) -> UsageInput:

@@ -38,17 +38,15 @@ def line_rows(tracker: CostTracker, lines: Sequence[UsageLine], unknown: Counter
     Built from the line's values as they are: `parse_line` checked every bound UsageInput checks (this
     is the import's hot path), and the ledger's CHECK constraints remain.
     """
-    row = tracker.row_values
-    canonical: dict[str, str] = {}
-    entropy = os.urandom(6 * len(lines)).hex()
-    rows = []
-    for i, ln in enumerate(lines):
-        values = row(ln.ts_us, ln.agent_type, ln.model, ln.input_tokens, ln.output_tokens, ln.cache_write_tokens,
-                     ln.cache_write_1h_tokens, ln.cache_read_tokens, ln.web_search_requests, ln.project_id,
-                     ln.session_id, None, ln.key, False, ln.fast, SOURCE, entropy[12 * i : 12 * i + 12], canonical)
+    rows = tracker.rows_for(
+        ((ln.ts_us, ln.agent_type, ln.model, ln.input_tokens, ln.output_tokens, ln.cache_write_tokens,
+          ln.cache_write_1h_tokens, ln.cache_read_tokens, ln.web_search_requests, ln.project_id, ln.session_id,
+          None, ln.key, False, ln.fast) for ln in lines),
+        SOURCE,
+    )
+    for ln, values in zip(lines, rows, strict=True):
         if not values[_PRICED]:
             unknown[ln.model] += 1
-        rows.append(values)
     return rows
 
 

@@ -7,6 +7,7 @@ files in parallel too. Small reads (a hook's few new lines) stay in process.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -208,6 +209,7 @@ def _read_in_workers(batches: list[list[FileTask]], workers: int, meanwhile: Cal
 
 def _worker(batches: list[list[FileTask]], sender: Any) -> None:
     """(Reader process.) Read batches in order, send each one's results; a failure is sent, not raised."""
+    gc.freeze()  # the heap inherited from the importer: never walked here, so never copied on write
     try:
         for batch in batches:
             sender.send(("ok", read_batch(batch)))

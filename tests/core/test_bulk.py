@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from core import CostTracker, InvalidUsage
+from core import tracker as tracker_module
 from core.errors import LedgerError
 from core.store import BUCKET_US, DAY_BUCKETS
 from core.store.bulk import CHECKPOINT_APART_MIN
@@ -163,3 +164,47 @@ def test_overlapping_bulk_inserts_restore_auto_checkpoints_once_both_end(tracker
     assert autocheckpoint() == 4000
     assert (first.inserted, second.inserted) == (CHECKPOINT_APART_MIN, 2 * CHECKPOINT_APART_MIN)
     assert ledger.count() == ledger.totals("*").ops == 3 * CHECKPOINT_APART_MIN
+
+
+def test_record_ids_are_unique_and_time_ordered_across_calls(tracker: CostTracker) -> None:
+    start = datetime.now(UTC) - timedelta(days=1)
+    tracker.track_many(usages(3000, start=start, prefix="a", step_s=1), chunk=1000)
+    single = tracker.track_usage("one", "claude-haiku-4-5", 1, 1)
+    tracker.track_many(usages(3000, start=start, prefix="b", step_s=1), chunk=1000)
+    rows = list(tracker.ledger.conn.execute("SELECT id, record_id, request_id FROM usage ORDER BY id"))
+    ids = [r[1] for r in rows]
+    assert len(set(ids)) == len(ids) == 6001
+    assert ids == sorted(ids)  # insertion order is id order: the unique index only appends
+    assert single.record_id in ids
+
+
+def test_the_heap_is_frozen_only_during_the_call_and_left_alone_when_frozen_already(tracker: CostTracker) -> None:
+    import gc
+
+    from core.heap import frozen_heap
+
+    seen: list[int] = []
+    real_validate = tracker_module.validate_many
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_freeze_count())
+        return real_validate(*args, **kwargs)
+
+    tracker_module.validate_many = spy
+    try:
+        assert gc.get_freeze_count() == 0
+        tracker.track_many(usages(30, start=datetime.now(UTC) - timedelta(hours=2), step_s=1), chunk=10)
+        assert len(seen) == 3 and all(n > 0 for n in seen)  # frozen while chunks are validated
+        assert gc.get_freeze_count() == 0  # and thawed after
+        # A process that froze objects itself keeps them frozen, before, during and after.
+        gc.freeze()
+        try:
+            before = gc.get_freeze_count()
+            with frozen_heap() as refreeze:
+                refreeze()
+                assert gc.get_freeze_count() == before
+            assert gc.get_freeze_count() == before
+        finally:
+            gc.unfreeze()
+    finally:
+        tracker_module.validate_many = real_validate
