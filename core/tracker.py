@@ -131,6 +131,7 @@ class CostTracker:
         return bulk.inserted, seen - bulk.inserted
 
     def _chunk_rows(self, valid: list[UsageInput], source: str, canonical: dict[str, str]) -> list[tuple[Any, ...]]:
+        """Rows for validated usages (`rows_for`'s records, read off each model's fields at once)."""
         return self.rows_for(
             (
                 (
