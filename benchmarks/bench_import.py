@@ -131,7 +131,7 @@ def bench_import(root: Path, stats: dict[str, int], runs: int) -> None:
     print(f"{'ours, second import (process)':34}{med(r['process_seconds'] for r in second):>9.3f}s")
     print(f"{'model-config import (CLI, 2nd)':34}{med(cli_second):>9.3f}s")
     print(f"{'peak RSS, first import':34}{max(r['rss_mb'] for r in first):>8.0f}MB   "
-          f"(largest reader/writer process: {max(r['worker_rss_mb'] for r in first):.0f} MB; one process: "
+          f"(largest reader process: {max(r['worker_rss_mb'] for r in first):.0f} MB; one process: "
           f"{max(r['rss_mb'] for r in single):.0f} MB)")
     if cc_times:
         ratio = med(r["seconds"] for r in first) / med(cc_times)
@@ -213,7 +213,7 @@ def bench_rss(sessions: int) -> None:
         alone = run_import(Path(tmp) / "s.db", root, one_process=True)
     print(f"\n500 MB corpus: {stats['lines']:,} lines, {stats['bytes'] / 1e6:.0f} MB, {result['new']:,} records")
     print(f"  first import {result['seconds']:.1f} s, peak RSS {result['rss_mb']:.0f} MB "
-          f"(largest reader/writer process: {result['worker_rss_mb']:.0f} MB, counting pages shared by fork)")
+          f"(largest reader process: {result['worker_rss_mb']:.0f} MB, counting pages shared by fork)")
     print(f"  one process: {alone['seconds']:.1f} s, peak RSS {alone['rss_mb']:.0f} MB")
 
 
