@@ -395,6 +395,40 @@ def test_a_failed_write_during_a_parallel_import_is_raised(tmp_path: Path, monke
         assert import_claude_code(m, [str(root)]).new_records > 0
 
 
+@pytest.mark.parametrize("failure", ["raises", "dies"])
+def test_a_reader_process_that_fails_fails_the_import_and_marks_nothing_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    import os
+
+    from claude_code_corpus import build
+
+    from core.claude_code import reader
+
+    root = tmp_path / "data"
+    build(root, sessions=6, requests=5, seed=11)
+    real = reader.read_batch
+    parent = os.getpid()
+
+    def broken(tasks: list[reader.FileTask]) -> list[reader.FileResult]:
+        if os.getpid() != parent:  # only in the forked readers
+            if failure == "dies":
+                os._exit(3)
+            raise RuntimeError("bad disk sector")
+        return real(tasks)
+
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(reader, "BATCH_BYTES", 1)  # a batch a file: several round trips
+    monkeypatch.setattr(reader, "read_batch", broken)
+    expected = "stopped unexpectedly" if failure == "dies" else "RuntimeError: bad disk sector"
+    with ModelConfigManager(db_path=str(tmp_path / "u.db")) as m:
+        with pytest.raises(OSError, match=expected):
+            import_claude_code(m, [str(root)])
+        assert m.ledger.import_states() == {} and m.ledger.count() == 0
+        monkeypatch.setattr(reader, "read_batch", real)
+        assert import_claude_code(m, [str(root)]).new_records > 0
+
+
 def test_page_cache_is_restored_after_an_import(project: Path, manager: ModelConfigManager) -> None:
     before = manager.ledger.conn.execute("PRAGMA cache_size").fetchone()[0]
     write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1")])
