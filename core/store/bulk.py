@@ -122,13 +122,19 @@ class BulkInsert:
                 if then is not None:
                     then(conn)
             except BaseException as exc:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite may have rolled back already (a full disk, say)
+                    conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
                     raise LedgerError(f"{ledger.path}: writing records failed: {exc}") from exc
                 raise
             if self.overlap:
                 ledger._idle.clear()  # until the committer is done, the connection is its alone
-                self._submit(inserted, top)
+                try:
+                    self._submit(inserted, top)
+                except BaseException:  # no committer (a thread could not start): undo, let others in
+                    conn.execute("ROLLBACK")
+                    ledger._idle.set()
+                    raise
                 return
             try:
                 self._finish(inserted, top)
@@ -166,8 +172,9 @@ class BulkInsert:
 
     def _submit(self, inserted: int, top: int) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="model-config-bulk-commit", daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=self._run, name="model-config-bulk-commit", daemon=True)
+            thread.start()
+            self._thread = thread
         with self._wake:
             self._job = (inserted, top)
             self._wake.notify_all()

@@ -208,3 +208,28 @@ def test_the_heap_is_frozen_only_during_the_call_and_left_alone_when_frozen_alre
             gc.unfreeze()
     finally:
         tracker_module.validate_many = real_validate
+
+
+def test_a_committer_that_cannot_start_leaves_the_ledger_usable(
+    tracker: CostTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_start = threading.Thread.start
+
+    def start(self: threading.Thread) -> None:
+        if self.name == "model-config-bulk-commit":
+            raise RuntimeError("can't start new thread")
+        real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    with pytest.raises(RuntimeError, match="start new thread"):
+        tracker.track_many(usages(10, start=datetime.now(UTC) - timedelta(hours=1), step_s=1))
+    # No thread is left waiting for a commit that will never come (this would hang, not fail, without it).
+    assert tracker.ledger._idle.wait(timeout=5)
+    assert tracker.ledger.count() == 0  # the chunk was rolled back
+    done: list[bool] = []
+    other = threading.Thread(
+        target=lambda: done.append(not tracker.track_usage("x", "claude-haiku-4-5", 1, 1).duplicate)
+    )
+    other.start()
+    other.join(timeout=10)
+    assert done == [True]
