@@ -7,7 +7,7 @@ import importlib
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .aliases import LEGACY_HELP
 from .context import EXIT_BUDGET
@@ -112,6 +112,23 @@ def common_parent() -> Parser:
     return parent
 
 
+def _command(
+    sub: Any, common: argparse.ArgumentParser, name: str, help: str, *examples: str, func: object = None
+) -> Parser:
+    """A (sub)command: its help, a description made from it, the common options and its examples."""
+    p: Parser = sub.add_parser(
+        name,
+        help=help,
+        description=help[0].upper() + help[1:] + ".",
+        parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_examples(*examples) if examples else None,
+    )
+    if func is not None:
+        p.set_defaults(func=func)
+    return p
+
+
 def _examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
@@ -137,17 +154,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", parser_class=Parser)
 
     def add(name: str, help: str, *examples: str, func: object = None) -> Parser:
-        p = sub.add_parser(
-            name,
-            help=help,
-            description=help[0].upper() + help[1:] + ".",
-            parents=[common],
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-            epilog=_examples(*examples) if examples else None,
-        )
-        if func is not None:
-            p.set_defaults(func=func)
-        return p
+        return _command(sub, common, name, help, *examples, func=func)
 
     add(
         "status",
@@ -339,16 +346,7 @@ def build_parser() -> tuple[Parser, argparse._SubParsersAction[Parser], Parser]:
     csub.required = True
 
     def cadd(name: str, help: str, *examples: str, func: object) -> Parser:
-        q = csub.add_parser(
-            name,
-            help=help,
-            description=help[0].upper() + help[1:] + ".",
-            parents=[common],
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-            epilog=_examples(*examples),
-        )
-        q.set_defaults(func=func)
-        return q
+        return _command(csub, common, name, help, *examples, func=func)
 
     q = cadd(
         "init",

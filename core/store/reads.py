@@ -76,17 +76,23 @@ def _split(start_us: int, end_us: int) -> tuple[int, int, list[tuple[int, int]]]
     return b0, b1, edges
 
 
-def _plan(start_us: int, end_us: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]]]:
-    """[start, end) as whole UTC days [d0, d1), then 15-minute bucket ranges, then raw time ranges."""
+def _plan(start_us: int, end_us: int) -> tuple[list[tuple[str, int, int]], list[tuple[int, int]]]:
+    """[start, end) as rollup ranges, (table, first key, end key) over whole UTC days then 15-minute
+    buckets, and the raw time ranges left at the edges."""
     b0, b1, edges = _split(start_us, end_us)
     if b0 >= b1:
-        return [], [], edges
+        return [], edges
     d0 = -(-b0 // DAY_BUCKETS)
     d1 = b1 // DAY_BUCKETS
     if d0 >= d1:
-        return [], [(b0, b1)], edges
-    buckets = [(s, e) for s, e in ((b0, d0 * DAY_BUCKETS), (d1 * DAY_BUCKETS, b1)) if s < e]
-    return [(d0, d1)], buckets, edges
+        return [(_BUCKETS, b0, b1)], edges
+    buckets = [(_BUCKETS, s, e) for s, e in ((b0, d0 * DAY_BUCKETS), (d1 * DAY_BUCKETS, b1)) if s < e]
+    return [(_DAYS, d0, d1), *buckets], edges
+
+
+# The rollup tables as FROM clauses: the scope condition is filled in, the key range is two parameters.
+_DAYS = "usage_totals_day WHERE {scope} AND day >= ? AND day < ?"
+_BUCKETS = "usage_totals WHERE {scope} AND bucket >= ? AND bucket < ?"
 
 
 class LedgerReads:
@@ -112,17 +118,10 @@ class LedgerReads:
         parts: list[str] = []
         params: list[Any] = []
         for i, (scope, start_us, end_us) in enumerate(windows):
-            days, buckets, edges = _plan(start_us, end_us)
-            for d0, d1 in days:
-                parts.append(
-                    f"SELECT {i}, {_TOTAL_COLS} FROM usage_totals_day WHERE scope = ? AND day >= ? AND day < ?"
-                )
-                params += (scope, d0, d1)
-            for b0, b1 in buckets:
-                parts.append(
-                    f"SELECT {i}, {_TOTAL_COLS} FROM usage_totals WHERE scope = ? AND bucket >= ? AND bucket < ?"
-                )
-                params += (scope, b0, b1)
+            rollups, edges = _plan(start_us, end_us)
+            for table, k0, k1 in rollups:
+                parts.append(f"SELECT {i}, {_TOTAL_COLS} FROM {table.format(scope='scope = ?')}")
+                params += (scope, k0, k1)
             if edges:
                 where, extra = self._scope_where(scope)
                 for s, e in edges:
@@ -149,22 +148,15 @@ class LedgerReads:
 
     def totals_by(self, kind: str, start_us: int = 0, end_us: int = MAX_US) -> dict[str, Totals]:
         """Sums over [start, end) for every scope of a kind ('agent', 'project', 'model')."""
-        days, buckets, edges = _plan(start_us, end_us)
+        rollups, edges = _plan(start_us, end_us)
         out: dict[str, Totals] = {}
         prefix = f"{kind}:"
         with self.read() as conn:
             rows: list[Any] = []
-            for d0, d1 in days:
+            for table, k0, k1 in rollups:
                 rows += conn.execute(
-                    f"SELECT scope, {_TOTAL_COLS} FROM usage_totals_day "
-                    "WHERE scope >= ? AND scope < ? AND day >= ? AND day < ? GROUP BY scope",
-                    (prefix, kind + ";", d0, d1),
-                ).fetchall()
-            for b0, b1 in buckets:
-                rows += conn.execute(
-                    f"SELECT scope, {_TOTAL_COLS} FROM usage_totals "
-                    "WHERE scope >= ? AND scope < ? AND bucket >= ? AND bucket < ? GROUP BY scope",
-                    (prefix, kind + ";", b0, b1),
+                    f"SELECT scope, {_TOTAL_COLS} FROM {table.format(scope='scope >= ? AND scope < ?')} GROUP BY scope",
+                    (prefix, kind + ";", k0, k1),
                 ).fetchall()
             for s, e in edges:
                 rows += conn.execute(
