@@ -28,8 +28,9 @@ def frozen_heap() -> Iterator[Callable[[], None]]:
     and back at its end (`gc.unfreeze`).
 
     A bulk call allocates a few objects a record, and each time enough of them survive, a full
-    collection walks the whole heap, the caller's input included (50,000 usage dicts and their
-    datetimes are ~300,000 objects): 20% of `track_many`'s time on the 1M-record benchmark. Objects
+    collection walks the whole heap, the caller's input included (the benchmark holds 50,000 usage
+    dicts a round): 8-20% of `track_many`'s time on the 1M-record benchmark, measured by alternating
+    rounds with and without this in one process. Objects
     made during the block are collected as usual; garbage among the frozen ones waits for the block's
     end. Nothing is done when the process froze objects itself (`gc.get_freeze_count()`) or its
     collector is off; blocks in several threads share one freeze, undone by the last to end.

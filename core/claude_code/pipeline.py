@@ -4,7 +4,7 @@ and a fixed-size set of the message ids it dropped from memory.
 
 Large first imports read files in forked worker processes (`reader.read_files`); the importing
 process deduplicates and writes. Writing there needs no copy of the records to another process, and
-the commit, the one long part of a write, runs without the GIL beside the next batch of reading.
+a chunk's rollups and commit run without the GIL beside the next batch of reading.
 """
 
 from __future__ import annotations
