@@ -9,9 +9,6 @@ a chunk's rollups and commit run without the GIL beside the next batch of readin
 
 from __future__ import annotations
 
-import os
-import sys
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from types import TracebackType
@@ -48,16 +45,6 @@ def line_rows(tracker: CostTracker, lines: Sequence[UsageLine], unknown: Counter
         if not values[_PRICED]:
             unknown[ln.model] += 1
     return rows
-
-
-def can_fork() -> bool:
-    """Worker processes are forked, which is only safe from a single-threaded process (not a server).
-
-    `MODEL_CONFIG_IMPORT_WORKERS=0` keeps every import in one process.
-    """
-    if os.environ.get("MODEL_CONFIG_IMPORT_WORKERS", "").strip() == "0":
-        return False
-    return threading.active_count() == 1 and sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
 
 
 class Writer:
@@ -99,7 +86,7 @@ class Writer:
         rows = line_rows(tracker, lines, self.unknown)
         self.given += len(rows)
         # The files' states commit with their records: a file is never marked read without them.
-        self.bulk.add(rows, then=(lambda conn: ledger.save_import_states_in(conn, states)) if states else None)
+        self.bulk.add(rows, then=(lambda conn: ledger.save_import_states(conn, states)) if states else None)
 
     def drain(self) -> None:
         self.bulk.drain()

@@ -11,6 +11,8 @@ import gc
 import hashlib
 import json
 import os
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from . import discovery
-from .pipeline import can_fork
 from .transcript import MALFORMED, SYNTHETIC, USAGE_MARKER, FileContext, UsageLine, better, parse_line
 
 HEAD_BYTES = 4096
@@ -145,6 +146,16 @@ def _lines(path: Path, start: int) -> Iterator[bytes]:
     with path.open("rb") as handle:
         handle.seek(start)
         yield from handle
+
+
+def can_fork() -> bool:
+    """Worker processes are forked, which is only safe from a single-threaded process (not a server).
+
+    `MODEL_CONFIG_IMPORT_WORKERS=0` keeps every import in one process.
+    """
+    if os.environ.get("MODEL_CONFIG_IMPORT_WORKERS", "").strip() == "0":
+        return False
+    return threading.active_count() == 1 and sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
 
 
 def read_files(tasks: Sequence[FileTask], meanwhile: Callable[[], object] | None = None) -> Iterator[FileResult]:

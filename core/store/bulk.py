@@ -64,10 +64,8 @@ class BulkInsert:
     block, and nothing after it is written.
     """
 
-    def __init__(self, ledger: Ledger, *, overlap: bool = True, checkpoint_apart: bool = True) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.overlap = overlap
-        self.checkpoint_apart = checkpoint_apart
         self.inserted = 0
         self._checkpointer: Checkpointer | None = None
         self._error: BaseException | None = None
@@ -95,12 +93,7 @@ class BulkInsert:
         if not values and then is None:
             return
         ledger = self.ledger
-        if (
-            self._checkpointer is None
-            and self.checkpoint_apart
-            and len(values) >= CHECKPOINT_APART_MIN
-            and ledger.path != ":memory:"
-        ):
+        if self._checkpointer is None and len(values) >= CHECKPOINT_APART_MIN and ledger.path != ":memory:":
             self._checkpointer = Checkpointer(ledger)
         with ledger._lock:
             conn = ledger.conn  # waits for any commit in flight
@@ -127,19 +120,13 @@ class BulkInsert:
                 if isinstance(exc, sqlite3.Error):
                     raise LedgerError(f"{ledger.path}: writing records failed: {exc}") from exc
                 raise
-            if self.overlap:
-                ledger._idle.clear()  # until the committer is done, the connection is its alone
-                try:
-                    self._submit(inserted, top)
-                except BaseException:  # no committer (a thread could not start): undo, let others in
-                    conn.execute("ROLLBACK")
-                    ledger._idle.set()
-                    raise
-                return
+            ledger._idle.clear()  # until the committer is done, the connection is its alone
             try:
-                self._finish(inserted, top)
-            except sqlite3.Error as exc:
-                raise LedgerError(f"{ledger.path}: writing records failed: {exc}") from exc
+                self._submit(inserted, top)
+            except BaseException:  # no committer (a thread could not start): undo, let others in
+                conn.execute("ROLLBACK")
+                ledger._idle.set()
+                raise
 
     def drain(self) -> None:
         """Wait for the commit in flight; raise its failure."""

@@ -195,16 +195,6 @@ class Ledger(LedgerReads):
             raise LedgerError("insert was ignored but no conflicting record was found")
         return existing, False
 
-    def insert_many(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert many records in one transaction; returns how many were new (others were duplicates)."""
-        return self._insert_values([[r.get(c) for c in USAGE_COLUMNS] for r in rows])
-
-    def _insert_values(self, values: Sequence[Sequence[Any]]) -> int:
-        """`insert_many` for rows given as value lists in USAGE_COLUMNS order (the bulk path's own form)."""
-        with BulkInsert(self, overlap=False) as bulk:
-            bulk.add(values)
-        return bulk.inserted
-
     def bulk(self) -> BulkInsert:
         """Chunks of rows, a transaction each, each commit overlapped with the caller's next chunk
         (see `core.store.bulk`)."""
@@ -322,14 +312,8 @@ class Ledger(LedgerReads):
             names = [d[0] for d in cur.description]
             return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
 
-    def save_import_states(self, states: Sequence[dict[str, Any]]) -> None:
-        """Save many files' import states in one transaction."""
-        if states:
-            with self.write() as conn:
-                self.save_import_states_in(conn, states)
-
-    def save_import_states_in(self, conn: sqlite3.Connection, states: Sequence[dict[str, Any]]) -> None:
-        """`save_import_states` inside a transaction of the caller's (a bulk insert's, with the records)."""
+    def save_import_states(self, conn: sqlite3.Connection, states: Sequence[dict[str, Any]]) -> None:
+        """Save files' import states inside the caller's transaction (a bulk insert's, with their records)."""
         columns = ("path", "device", "inode", "size", "mtime_ns", "offset", "head_hash", "lines", "updated_us")
         conn.executemany(
             f"INSERT OR REPLACE INTO import_files ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
