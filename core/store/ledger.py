@@ -39,7 +39,8 @@ class Ledger(LedgerReads):
     # Cleared while a bulk insert's commit runs on its committer thread (see `core.store.bulk`).
     _idle: threading.Event = field(default_factory=threading.Event, init=False, repr=False, compare=False)
     # Bulk inserts whose checkpoints run apart, and the auto-checkpoint size to restore after the last.
-    _paused: list[int] = field(default_factory=list, init=False, repr=False, compare=False)
+    _paused: int = field(default=0, init=False, repr=False, compare=False)
+    _autocheckpoint: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         memory = self.path == ":memory:"
@@ -139,16 +140,15 @@ class Ledger(LedgerReads):
         """No auto-checkpoints on this connection until every bulk insert that asked resumes them."""
         with self._lock:
             if not self._paused:
-                self._paused.append(int(self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]))
+                self._autocheckpoint = int(self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
                 self.conn.execute("PRAGMA wal_autocheckpoint = 0")
-            else:
-                self._paused.append(self._paused[0])
+            self._paused += 1
 
     def _resume_autocheckpoint(self) -> None:
         with self._lock:
-            size = self._paused.pop()
+            self._paused -= 1
             if not self._paused:
-                self.conn.execute(f"PRAGMA wal_autocheckpoint = {size}")
+                self.conn.execute(f"PRAGMA wal_autocheckpoint = {self._autocheckpoint}")
 
     def _begin_immediate(self, conn: sqlite3.Connection) -> None:
         """BEGIN IMMEDIATE, retried while another process holds the lock past the busy timeout's reach."""
