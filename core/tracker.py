@@ -14,7 +14,6 @@ from .complexity import analyze_complexity
 from .config import Settings, load_settings
 from .errors import InvalidUsage
 from .export import write_csv
-from .heap import frozen_heap
 from .models import CostDimension, CostRecord, CostSummary
 from .money import pico_to_usd
 from .paths import default_db_path
@@ -122,9 +121,8 @@ class CostTracker:
         seen = 0
         canonical: dict[str, str] = {}  # model id as given -> id to record, resolved once per call
         items = iter(usages)
-        with frozen_heap() as refreeze, self.ledger.bulk() as bulk:
+        with self.ledger.bulk() as bulk:  # which keeps the garbage collector off earlier chunks
             while batch := list(islice(items, chunk)):
-                refreeze()  # the previous chunk's objects too: the collector walks only this chunk's
                 valid = validate_many(batch, first=seen)
                 bulk.add(self._chunk_rows(valid, source, canonical))
                 seen += len(valid)

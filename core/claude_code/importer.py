@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from ..heap import frozen_heap
 from ..windows import local_midnight, to_us
 from . import discovery
 from .pipeline import CHUNK, PAGE_CACHE_KIB, SOURCE, Bloom, Writer
@@ -100,7 +99,7 @@ def import_claude_code(
     files = discovery.transcript_files(roots)
     summary.files = len(files)
     run = _Run(manager, summary, since, agent_types or {})
-    with frozen_heap(), manager.ledger.page_cache(PAGE_CACHE_KIB):
+    with manager.ledger.page_cache(PAGE_CACHE_KIB):
         run.read_all(files, progress)
     summary.elapsed_seconds = round(time.perf_counter() - started, 4)
     return summary

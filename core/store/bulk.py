@@ -16,9 +16,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LedgerError
+from ..heap import frozen_heap
 from .reads import _TOTAL_COLS
 from .schema import BUCKET_US
 
@@ -73,8 +75,14 @@ class BulkInsert:
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closing = False
+        self._heap: AbstractContextManager[Callable[[], None]] = nullcontext(lambda: None)
+        self._refreeze: Callable[[], None] = lambda: None
 
     def __enter__(self) -> BulkInsert:
+        # The collector is kept off what existed before the bulk insert and off each chunk handed in
+        # (see core.heap): walking the caller's data cost 8-20% of track_many.
+        self._heap = frozen_heap()
+        self._refreeze = self._heap.__enter__()
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -85,6 +93,7 @@ class BulkInsert:
             if self._checkpointer is not None:
                 self._checkpointer.close()
                 self._checkpointer = None
+            self._heap.__exit__(exc_type, exc, tb)
 
     def add(self, values: Sequence[Sequence[Any]], then: Callable[[sqlite3.Connection], None] | None = None) -> None:
         """Insert `values` in a new transaction (duplicates of stored records are skipped), run `then` in
@@ -92,6 +101,7 @@ class BulkInsert:
         self.drain()
         if not values and then is None:
             return
+        self._refreeze()  # these rows and what was made for them: freed as usual, never walked
         ledger = self.ledger
         if self._checkpointer is None and len(values) >= CHECKPOINT_APART_MIN and ledger.path != ":memory:":
             self._checkpointer = Checkpointer(ledger)
