@@ -26,6 +26,7 @@ from .errors import UnknownModel
 from .models import Tier
 from .money import PICO_PER_USD, usd_per_mtok_to_pico_per_token
 from .price_types import CostParts, PriceOverride, ResolvedPrice, TieredPico
+from .windows import from_us, to_us
 
 if TYPE_CHECKING:
     from genai_prices.types import ModelInfo
@@ -68,9 +69,7 @@ __all__ = [
     "unpriced_note",
 ]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_DATE = _EPOCH.date()
-_US = timedelta(microseconds=1)
+_EPOCH_DATE = date(1970, 1, 1)
 _DAY_US = 86_400_000_000
 _TOKEN_KEYS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 
@@ -161,14 +160,14 @@ class PriceBook:
         """Per-token prices for a model at a time, or None when the model is unknown."""
         if when.tzinfo is None:
             when = when.astimezone(UTC)  # a naive time is local time
-        return self.resolve_us(model_id, (when - _EPOCH) // _US, batch=batch, fast=fast)
+        return self.resolve_us(model_id, to_us(when), batch=batch, fast=fast)
 
     def resolve_us(self, model_id: str, ts_us: int, *, batch: bool = False, fast: bool = False) -> ResolvedPrice | None:
         """`resolve` for a time in UTC microseconds (what the ledger stores): the bulk paths' form."""
         quick = (model_id, ts_us // _DAY_US, batch, fast)
         if quick in self._quick_cache:
             return self._quick_cache[quick]
-        when = _EPOCH + timedelta(microseconds=ts_us)
+        when = from_us(ts_us)
         canonical = self.canonical_id(model_id)
         info = self.catalogue_entry(canonical)
         override = self.overrides.get(canonical) or (self.overrides.get(info.id) if info else None)

@@ -20,10 +20,8 @@ from .paths import default_db_path
 from .pricing import PriceBook, pico_parts, unpriced_note
 from .store import MAX_US, USAGE_COLUMNS, Ledger, Totals
 from .usage import UsageInput, validate_many, validate_usage
-from .windows import EPOCH as _EPOCH
 from .windows import from_us, last_days, to_us, utcnow
 
-_US = timedelta(microseconds=1)
 _DIMENSION_SCOPE = {CostDimension.AGENT: "agent", CostDimension.PROJECT: "project", CostDimension.MODEL: "model"}
 _DIMENSION_COLUMN = {
     CostDimension.AGENT: "agent_type",
@@ -133,7 +131,7 @@ class CostTracker:
         return self.rows_for(
             (
                 (
-                    None if (ts := d["timestamp"]) is None else (ts - _EPOCH) // _US,
+                    None if (ts := d["timestamp"]) is None else to_us(ts),
                     d["agent_type"],
                     d["model_type"],
                     d["input_tokens"],
