@@ -27,16 +27,16 @@ def frozen_heap() -> Iterator[Callable[[], None]]:
     """Move every object tracked so far out of the collector's reach while the block runs (`gc.freeze`),
     and back at its end (`gc.unfreeze`).
 
-    A bulk call allocates a few objects a record, and each time enough of them survive, a full
-    collection walks the whole heap, the caller's input included (the benchmark holds 50,000 usage
-    dicts a round): 8-20% of `track_many`'s time on the 1M-record benchmark, measured by alternating
-    rounds with and without this in one process. Objects
-    made during the block are collected as usual; garbage among the frozen ones waits for the block's
-    end. Nothing is done when the process froze objects itself (`gc.get_freeze_count()`) or its
-    collector is off; blocks in several threads share one freeze, undone by the last to end.
+    Entered by `core.store.bulk.BulkInsert`. A bulk call allocates a few objects a record, and each
+    time enough of them survive, a full collection walks the whole heap, the caller's input included
+    (the benchmark holds 50,000 usage dicts a round): 8-20% of `track_many`'s time on the 1M-record
+    benchmark, measured by alternating rounds with and without this in one process. Objects made
+    during the block are collected as usual; garbage among the frozen ones waits for the block's end.
+    Nothing is done when the process froze objects itself (`gc.get_freeze_count()`) or its collector
+    is off; blocks in several threads share one freeze, undone by the last to end.
 
-    The block gets a function that freezes what was made since (a bulk call's previous chunk): the
-    collector then never walks those objects either, while they are freed as usual when let go.
+    The block gets a function that freezes what was made since (`BulkInsert` calls it with each chunk):
+    the collector then never walks those objects either, while they are freed as usual when let go.
     """
     global _depth, _froze
     with _lock:
