@@ -7,7 +7,6 @@ parsed arguments (with `db`, `config_dir` and `json`) and returns an exit code.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from datetime import date
 from pathlib import Path
@@ -180,6 +179,8 @@ def cmd_install_hooks(args: argparse.Namespace) -> int:
 
 
 def cmd_agents(args: argparse.Namespace) -> int:
+    import difflib
+
     from .agents import advise, find_agents, with_model
 
     agents = find_agents()

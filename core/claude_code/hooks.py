@@ -20,7 +20,6 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..models import AlertLevel, BudgetPeriod, BudgetStatus, Tier
 from . import discovery, price_cache
-from .agents import find_agents, tier_hint
 
 if TYPE_CHECKING:
     from ..manager import ModelConfigManager
@@ -121,6 +120,8 @@ def pre_tool_use(manager: ModelConfigManager, payload: dict[str, Any]) -> dict[s
     soft = [s for s in statuses if s.auto_downgrade and s.alert_level.rank >= AlertLevel.CRITICAL.rank]
     if not soft:
         return None
+    from .agents import tier_hint  # only here: the Stop hooks never need it
+
     worst = max(soft, key=lambda x: (x.alert_level.rank, x.percentage_used))
     requested = tool_input.get("model") if isinstance(tool_input.get("model"), str) else None
     cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
@@ -139,6 +140,8 @@ def _configured_tier(agent_type: str | None, cwd: str | None) -> Tier | None:
     """The model tier in the subagent's definition (the project's `.claude/agents`, else the user's)."""
     if not agent_type:
         return None
+    from .agents import find_agents, tier_hint
+
     for agent in find_agents(os.environ.get("CLAUDE_PROJECT_DIR") or cwd):
         if agent.name == agent_type:
             return tier_hint(agent.model)

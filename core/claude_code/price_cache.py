@@ -4,7 +4,7 @@ Loading genai-prices' data costs 0.1-0.3 s, much of what a hook may take. A `Pri
 (model id, UTC date, batch, fast) resolution in memory; this module saves those resolutions next
 to the ledger and loads them into the next process's `PriceBook`, so a Stop hook that prices the
 same models on the same day never opens the catalogue. The file is only a cache: it is tied to the
-genai-prices version, the configured price overrides and tier models, and Claude Code's alias
+genai-prices data, the configured price overrides and tier models, and Claude Code's alias
 variables, and is ignored (then rewritten) when any of them changes or it does not parse.
 """
 
@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from datetime import date
-from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,14 +36,30 @@ def cache_path(manager: ModelConfigManager) -> Path | None:
     return db.with_name(db.name + ".prices.json")
 
 
-def fingerprint(manager: ModelConfigManager) -> str:
+def catalogue_stamp() -> str:
+    """Which genai-prices is installed: path, size and modification time of its `__init__.py` and its
+    price data. (Its version read through importlib.metadata cost a hook 15-25 ms of imports.)"""
     try:
-        version = metadata.version("genai-prices")
-    except metadata.PackageNotFoundError:
-        version = "?"
+        spec = find_spec("genai_prices")
+    except (ImportError, ValueError):
+        return "?"
+    if spec is None or spec.origin is None:
+        return "?"
+    init = Path(spec.origin)
+    stamps = []
+    for path in (init, init.with_name("data.py")):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        stamps.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(stamps) or "?"
+
+
+def fingerprint(manager: ModelConfigManager) -> str:
     parts = [
         str(VERSION),
-        version,
+        catalogue_stamp(),
         repr(sorted((k, repr(v)) for k, v in manager.price_book.overrides.items())),
         repr(sorted((str(k), v) for k, v in manager.price_book.tier_models.items())),
         repr([os.environ.get(name, "") for name in _ALIAS_ENV]),

@@ -192,6 +192,22 @@ def test_gate_uses_the_agent_definition_model(isolated_env: Path, monkeypatch: p
     assert out["permissionDecisionReason"].endswith("subagent model opus -> sonnet")  # opus, from its definition
 
 
+def test_price_cache_is_tied_to_the_installed_catalogue(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import genai_prices
+
+    stamp = price_cache.catalogue_stamp()
+    assert str(Path(genai_prices.__file__).with_name("data.py")) in stamp
+    write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", ts=NOW, u=usage(10, 10))])
+    with ModelConfigManager() as m:
+        hooks.run("stop", lambda: m, io.StringIO(json.dumps(stop_payload(project / f"{SESSION}.jsonl"))), io.StringIO())
+    with ModelConfigManager() as same:
+        assert price_cache.load(same) >= 1
+    # Another genai-prices install (an upgrade changes its files): the saved prices are not used.
+    monkeypatch.setattr(price_cache, "catalogue_stamp", lambda: stamp + "|upgraded")
+    with ModelConfigManager() as upgraded:
+        assert price_cache.load(upgraded) == 0
+
+
 def test_scoped_project_budget_denies(isolated_env: Path) -> None:
     budget(isolated_env, 1000, auto_downgrade=False,
            **{"project:shop-api": {"daily": {"limit": 1, "auto_downgrade": False}}})
