@@ -210,8 +210,9 @@ class Checkpointer:
     (measured on the 1M-record ledger with 20,000- and 50,000-record chunks: over half of COMMIT's
     time). With auto-checkpoints off for the bulk connection, a PASSIVE checkpoint here copies what was
     committed while the next chunk is inserted (WAL mode lets both run at once). `close` runs a last
-    one and waits for it, so the bulk call leaves its WAL checkpointed (but for frames a reader's
-    snapshot still holds, as with any checkpoint).
+    one: the bulk call returns once its last chunk is committed, while that checkpoint copies the rest of
+    its WAL (measured: 6% of a 50,000-record `track_many` when it waited for it). The thread closes its
+    connection when done; `Ledger.close` and `Ledger.settle` wait for it.
     """
 
     def __init__(self, ledger: Ledger) -> None:
@@ -237,11 +238,12 @@ class Checkpointer:
             except sqlite3.Error:
                 pass  # a checkpoint is an optimisation: a later one (or the next writer's) does the work
             if closing:
+                self.conn.close()
                 return
 
     def close(self) -> None:
+        """Auto-checkpoints back on; the last checkpoint runs on, in the background."""
+        self.ledger._resume_autocheckpoint()
         self._closing = True
         self._wake.set()
-        self._thread.join()
-        self.conn.close()
-        self.ledger._resume_autocheckpoint()
+        self.ledger._in_background(self._thread)

@@ -41,6 +41,8 @@ class Ledger(LedgerReads):
     # Bulk inserts whose checkpoints run apart, and the auto-checkpoint size to restore after the last.
     _paused: int = field(default=0, init=False, repr=False, compare=False)
     _autocheckpoint: int = field(default=0, init=False, repr=False, compare=False)
+    # Threads that finish a bulk insert's last checkpoint after the call returned (see `settle`).
+    _background: list[threading.Thread] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         memory = self.path == ":memory:"
@@ -90,8 +92,18 @@ class Ledger(LedgerReads):
             return self._db
 
     def close(self) -> None:
+        self.settle()
         with self._lock:
             self.conn.close()
+
+    def settle(self) -> None:
+        """Wait for the work a bulk insert left running after it returned (its last WAL checkpoint)."""
+        while self._background:
+            self._background.pop().join()
+
+    def _in_background(self, thread: threading.Thread) -> None:
+        self._background[:] = [t for t in self._background if t.is_alive()]
+        self._background.append(thread)
 
     def _applied_migrations(self) -> set[str] | None:
         """Names of this module's migrations already applied, by plain sqlite3; None if that cannot be

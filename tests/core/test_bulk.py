@@ -63,10 +63,28 @@ def test_many_chunks_commit_everything_once_with_exact_rollups(tracker: CostTrac
         "SUM(cache_write_tokens), SUM(cache_read_tokens), SUM(cost_pico) FROM usage_totals GROUP BY 1, 2 ORDER BY 1, 2"
     ).fetchall()
     assert days == from_buckets and len(days) > 10
-    # The committer and checkpointer threads are gone and the connection's settings are back.
-    assert threading.active_count() == threads
+    # The connection's settings are back; once the last checkpoint (left running) is done, the committer
+    # and checkpointer threads are gone.
     assert tracker.ledger.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 4000
+    tracker.ledger.settle()
+    assert threading.active_count() == threads
     assert tracker.ledger.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'").fetchone()[0] == 6
+
+
+def test_the_last_checkpoint_runs_on_after_the_call_and_close_waits_for_it(tmp_path: Path) -> None:
+    tracker = CostTracker(tmp_path / "ledger.db")
+    items = usages(CHECKPOINT_APART_MIN + 5, start=datetime.now(UTC) - timedelta(days=1))
+    assert tracker.track_many(items, chunk=CHECKPOINT_APART_MIN) == (len(items), 0)
+    left = list(tracker.ledger._background)
+    assert len(left) == 1 and left[0].name == "model-config-checkpoint"
+    # The ledger is usable meanwhile, with its own auto-checkpoints back on.
+    assert tracker.ledger.totals("*").ops == len(items)
+    assert tracker.ledger.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 4000
+    tracker.ledger.close()
+    assert not left[0].is_alive() and not tracker.ledger._background
+    reopened = CostTracker(tmp_path / "ledger.db")
+    assert reopened.ledger.totals("*").ops == len(list(reopened.ledger.records())) == len(items)
+    reopened.ledger.close()
 
 
 def test_a_bad_record_names_its_position_and_earlier_chunks_stay(tracker: CostTracker) -> None:
