@@ -126,8 +126,10 @@ class CostTracker:
                 seen += len(valid)
         return bulk.inserted, seen - bulk.inserted
 
-    def _chunk_rows(self, valid: list[UsageInput], source: str, canonical: dict[str, str]) -> list[tuple[Any, ...]]:
-        """Rows for validated usages (`rows_for`'s records, read off each model's fields at once)."""
+    def _chunk_rows(
+        self, valid: list[dict[str, Any]], source: str, canonical: dict[str, str]
+    ) -> list[tuple[Any, ...]]:
+        """Rows for validated usages' values (`validate_many`'s, or a UsageInput's `__dict__`)."""
         return self.rows_for(
             (
                 (
@@ -147,14 +149,14 @@ class CostTracker:
                     d["batch"],
                     d["fast_mode"],
                 )
-                for d in (u.__dict__ for u in valid)
+                for d in valid
             ),
             source,
             canonical,
         )
 
     def build_row(self, usage: UsageInput, *, source: str = "api") -> dict[str, Any]:
-        return dict(zip(USAGE_COLUMNS, self._chunk_rows([usage], source, {})[0], strict=True))
+        return dict(zip(USAGE_COLUMNS, self._chunk_rows([usage.__dict__], source, {})[0], strict=True))
 
     def rows_for(
         self, records: Iterable[tuple[Any, ...]], source: str, canonical: dict[str, str] | None = None

@@ -157,11 +157,10 @@ def test_other_threads_write_while_a_bulk_insert_runs(tracker: CostTracker) -> N
 
 def test_overlapping_bulk_inserts_restore_auto_checkpoints_once_both_end(tracker: CostTracker) -> None:
     from core.store import USAGE_COLUMNS
-    from core.usage import validate_many
 
     def rows(prefix: str) -> list[list[Any]]:
-        items = validate_many(usages(CHECKPOINT_APART_MIN, start=datetime.now(UTC) - timedelta(days=2), prefix=prefix))
-        return [[tracker.build_row(u)[c] for c in USAGE_COLUMNS] for u in items]
+        items = usages(CHECKPOINT_APART_MIN, start=datetime.now(UTC) - timedelta(days=2), prefix=prefix)
+        return [[tracker.build_row(validate_usage(u))[c] for c in USAGE_COLUMNS] for u in items]
 
     ledger = tracker.ledger
 

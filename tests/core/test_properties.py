@@ -125,3 +125,58 @@ def test_tracking_the_same_requests_twice_changes_nothing(batch: list[dict]) -> 
         after = (tracker.ledger.count(), tracker.ledger.totals("*"), tracker.get_summary(CostDimension.AGENT))
         assert before == after
         tracker.ledger.close()
+
+
+# Values of every kind a caller may send, good and bad, for the bulk path's own validation.
+_good_text = st.sampled_from(["a", " padded ", "Explore", "x" * 200])
+_bad_text = st.sampled_from([None, "", "  ", "tab\there", "nul\x00", "x" * 201])
+_texts = st.one_of(*[_good_text] * 12, _bad_text)  # mostly good: a record is refused for any one bad value
+_good_count = st.integers(0, 10**6)
+_bad_count = st.sampled_from([None, -1, 10**13, 1.0, 1.5, True, "7", float("nan")])
+_counts_any = st.one_of(*[_good_count] * 12, _bad_count)
+_recent = {"min_value": datetime(2020, 1, 1), "max_value": datetime(2026, 1, 1)}
+_times = st.one_of(
+    st.none(),
+    st.datetimes(**_recent),
+    st.datetimes(**_recent, timezones=st.just(UTC)),
+    st.sampled_from(["2026-01-02T03:04:05Z", "2026-01-02T03:04:05", "1999-12-31T23:59:59+00:00", "soon", 1767225600]),
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)),
+)
+_record = st.fixed_dictionaries(
+    {"agent_type": _texts, "model_type": _texts, "input_tokens": _counts_any, "output_tokens": _counts_any},
+    optional={
+        "cache_creation_input_tokens": _counts_any,
+        "cache_creation_5m_input_tokens": _counts_any,
+        "cache_creation_1h_input_tokens": _counts_any,
+        "cache_read_input_tokens": _counts_any,
+        "web_search_requests": _counts_any,
+        "project_id": _texts,
+        "task_description": _texts,
+        "timestamp": _times,
+        "batch": st.sampled_from([True, False, 1, "yes"]),
+        "unknown_key": st.just(1),
+    },
+)
+_partial = st.dictionaries(st.sampled_from(["agent_type", "input_tokens"]), _texts)
+raw_usage = st.one_of(*[_record] * 6, _partial)
+
+
+@settings(max_examples=400, deadline=None)
+@given(item=raw_usage, position=st.integers(0, 5))
+def test_bulk_validation_accepts_refuses_and_normalizes_as_a_single_record(item: dict, position: int) -> None:
+    from core.errors import InvalidUsage
+    from core.usage import validate_many, validate_usage
+
+    good = {"agent_type": "a", "model_type": "m", "input_tokens": 1, "output_tokens": 1}
+    try:
+        single = validate_usage(item).__dict__
+    except InvalidUsage as exc:
+        single_error = str(exc)
+    else:
+        single_error = None
+    try:
+        many = validate_many([good] * position + [item], first=10)
+    except InvalidUsage as exc:
+        assert single_error is not None and str(exc) == f"record {10 + position}: {single_error}"
+    else:
+        assert single_error is None and many[position] == single
