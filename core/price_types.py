@@ -48,22 +48,36 @@ class ResolvedPrice:
     cache_read: TieredPico | None
     web_search_pico: int = 0
     note: str | None = None
-    # The five unit prices when none has long-context tiers (most models), computed once: pricing a
-    # record is in the bulk path's inner loop, where this halves its cost.
+    # The five unit prices, computed once: pricing a record is in the bulk paths' inner loop. `untiered`
+    # when no unit has long-context tiers (most models; this halved a record's pricing), else one tuple
+    # per band of request sizes between the tiers' starts (`_starts`).
     untiered: tuple[int | None, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    _starts: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
+    _bands: tuple[tuple[int | None, ...], ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         units = (self.input, self.output, self.cache_write_5m, self.cache_write_1h, self.cache_read)
-        if all(u is None or not u.tiers for u in units):
+        starts = tuple(sorted({start for u in units if u is not None for start, _ in u.tiers}))
+        if not starts:
             object.__setattr__(self, "untiered", tuple(None if u is None else u.base for u in units))
+            return
+        # A unit's price depends only on which starts a request's size is above: band k is above the first k.
+        sizes = (0, *(start + 1 for start in starts))
+        bands = tuple(tuple(None if u is None else u.at(size) for u in units) for size in sizes)
+        object.__setattr__(self, "_starts", starts)
+        object.__setattr__(self, "_bands", bands)
 
     def unit_prices(self, total_input_tokens: int) -> tuple[int | None, ...]:
         """(input, output, 5m cache write, 1h cache write, cache read) pico-dollars a token for a request
         of `total_input_tokens`; None for a unit without a price of its own."""
         if self.untiered is not None:
             return self.untiered
-        units = (self.input, self.output, self.cache_write_5m, self.cache_write_1h, self.cache_read)
-        return tuple(None if u is None else u.at(total_input_tokens) for u in units)
+        band = 0
+        for start in self._starts:
+            if total_input_tokens <= start:
+                break
+            band += 1
+        return self._bands[band]
 
 
 @dataclass(frozen=True)

@@ -196,3 +196,23 @@ def test_overrides_negotiated_and_private_models() -> None:
     )
     assert private.priced and pico_to_usd(private.total_pico) == Decimal("0.55")  # read defaults to 0.1x input
     assert private.note == "price from configuration"
+
+
+def test_unit_prices_follow_each_units_tiers_at_every_boundary() -> None:
+    from core.price_types import ResolvedPrice, TieredPico
+
+    price = ResolvedPrice(
+        "m",
+        input=TieredPico(10, ((100, 20), (200, 30))),
+        output=TieredPico(50, ((150, 70),)),
+        cache_write_5m=None,
+        cache_write_1h=TieredPico(7),
+        cache_read=TieredPico(1, ((200, 2),)),
+    )
+    units = (price.input, price.output, price.cache_write_5m, price.cache_write_1h, price.cache_read)
+    for total in (0, 99, 100, 101, 149, 150, 151, 199, 200, 201, 10**9):
+        assert price.unit_prices(total) == tuple(None if u is None else u.at(total) for u in units)
+    assert price.unit_prices(150) == (20, 50, None, 7, 1) and price.unit_prices(201) == (30, 70, None, 7, 2)
+    assert price.untiered is None
+    flat = ResolvedPrice("n", TieredPico(3), TieredPico(4), None, None, None)
+    assert flat.unit_prices(10**9) == (3, 4, None, None, None)
