@@ -9,7 +9,7 @@ Points: high signals add, low signals subtract, medium signals add a little. The
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Literal
 
 from .models import ComplexityAnalysis, ComplexitySignal
@@ -96,11 +96,18 @@ _SIGNALS: list[tuple[str, str, float, str]] = [
     ("chores", "low", -1.0, r"bump (?:the )?version|update (?:the )?dependenc\w*|translate|boilerplate|copy"),
 ]
 
-_COMPILED = [
-    (name, level, weight, re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])", re.IGNORECASE))
-    for name, level, weight, pattern in _SIGNALS
-]
-_STEP = re.compile(r"(?:^|\n)\s*(?:\d+[.)]|[-*])\s+|\b(?:then|after that|finally)\b", re.IGNORECASE)
+_STEP_PATTERN = r"(?:^|\n)\s*(?:\d+[.)]|[-*])\s+|\b(?:then|after that|finally)\b"
+
+
+@cache
+def _compiled() -> tuple[list[tuple[str, str, float, re.Pattern[str]]], re.Pattern[str]]:
+    """The signals' patterns and the step pattern, compiled on first use: compiling them cost every
+    process that imports this module (each hook run, say) ~4 ms, most never analysing a task."""
+    signals = [
+        (name, level, weight, re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])", re.IGNORECASE))
+        for name, level, weight, pattern in _SIGNALS
+    ]
+    return signals, re.compile(_STEP_PATTERN, re.IGNORECASE)
 _MAX_ANALYSED = 20_000
 
 
@@ -116,13 +123,14 @@ def analyze_complexity(task_description: str | None) -> ComplexityAnalysis:
 @lru_cache(maxsize=4096)
 def _analyze(text: str) -> ComplexityAnalysis:
     signals: list[ComplexitySignal] = []
-    for name, signal_level, weight, pattern in _COMPILED:
+    compiled, step_pattern = _compiled()
+    for name, signal_level, weight, pattern in compiled:
         match = pattern.search(text)
         if match:
             signals.append(
                 ComplexitySignal(name=name, level=signal_level, weight=weight, matched=match.group(0))  # type: ignore[arg-type]
             )
-    steps = len(_STEP.findall(text))
+    steps = len(step_pattern.findall(text))
     if steps >= 3:
         signals.append(ComplexitySignal(name="multi-step task", level="high", weight=1.0, matched=f"{steps} steps"))
     words = len(text.split())

@@ -37,7 +37,8 @@ Description = Annotated[str | None, StringConstraints(strip_whitespace=True, max
 class UsageInput(BaseModel):
     """One model call as reported by a caller (Anthropic token convention)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Built on first use: a hook process imports this module without validating a usage.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     agent_type: Name
     model_type: Name
