@@ -13,6 +13,14 @@ def _serve(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    from core.claude_code import hook_server
+
+    # A hook runs on Claude Code's critical path: hand it to the hook server before loading the command line.
+    hook = hook_server.parse_hook_argv(sys.argv[1:] if argv is None else argv)
+    if hook is not None:
+        return hook_server.run_hook_command(*hook)
     from core.cli import main as cli_main
 
     return cli_main(argv, serve=lambda args: _serve(args))

@@ -30,6 +30,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(f"ANTHROPIC_DEFAULT_{alias}_MODEL", raising=False)
     monkeypatch.delenv("MODEL_CONFIG_TOKEN", raising=False)
     monkeypatch.delenv("CLAUDE_PROJECT_DIR", raising=False)
+    # Hooks run in their own process (tests/claude_code/test_hook_server.py starts hook servers itself).
+    monkeypatch.setenv("MODEL_CONFIG_HOOK_SERVER", "0")
     return tmp_path
 
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli.context import CliError
-from ..errors import ModelConfigError
-from . import cli
+from . import hook_server
 
 
 def common_parent() -> argparse.ArgumentParser:
@@ -21,12 +19,20 @@ def common_parent() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    hook = hook_server.parse_hook_argv(argv)
+    if hook is not None:  # before loading the rest: see hook_server
+        return hook_server.run_hook_command(*hook)
+    from ..cli.context import CliError
+    from ..errors import ModelConfigError
+    from . import cli
+
     common = common_parent()
     parser = argparse.ArgumentParser(prog="python -m core.claude_code", parents=[common])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     cli.register(sub, [common])
     try:
-        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+        args = parser.parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     for name, default in (("db", None), ("config_dir", None), ("json", False)):

@@ -1,0 +1,343 @@
+"""A warm process that runs Claude Code hooks, so a hook does not pay for Python's start.
+
+A hook process spends most of its time starting: importing pydantic, the ledger, the pricing and
+building validators took 200-300 ms of a 250-350 ms Stop hook, the work itself 10-20 ms. So
+`model-config hook EVENT` first offers the hook to a hook server: one process per ledger that has
+everything loaded and runs each hook as the command would (`hooks.run`, a fresh manager per hook, so
+config changes apply at once). The command then only starts Python, sends its input over a Unix
+socket beside the ledger and prints the answer.
+
+The command falls back to running the hook itself, as before, whenever the server cannot answer: none
+running (it then starts one, for the next hooks), an older or newer copy of the code, different
+settings in the environment, a failure or no answer in time. Importing twice is harmless (records are
+deduplicated by request id), so a late answer never double counts.
+
+The server serves the environment it was started with: each hook's working directory and
+`CLAUDE_PROJECT_DIR` are applied per hook; any other difference in the variables that change results
+(`MODEL_CONFIG_*`, `ANTHROPIC_DEFAULT_*`, `XDG_*`, `CLAUDE_CONFIG_DIR`, `HOME`, `TZ`) sends the hook
+back to the command. It serves one hook at a time and exits after 15 idle minutes
+(`MODEL_CONFIG_HOOK_SERVER_IDLE` seconds), when its socket is taken over, or when the code changed.
+`MODEL_CONFIG_HOOK_SERVER=0` turns it off. Unix only (elsewhere hooks run in their own process).
+
+This module is imported by every hook command: at its top only the standard library's light modules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+PROTOCOL = 1
+EVENTS = ("stop", "subagent-stop", "pre-tool-use", "session-start")
+IDLE_SECONDS = 15 * 60
+CONNECT_TIMEOUT = 1.0
+ANSWER_TIMEOUT = 20.0  # Claude Code's own timeout for our Stop hook is 30 s
+MAX_REQUEST = 32 * 1024 * 1024
+_MAX_SOCKET_PATH = 100  # sun_path holds 104-108 bytes, by platform
+_ENV_PREFIXES = ("MODEL_CONFIG_", "ANTHROPIC_DEFAULT_", "XDG_")
+_ENV_NAMES = ("CLAUDE_CONFIG_DIR", "HOME", "TZ")
+_ENV_IGNORED = ("MODEL_CONFIG_HOOK_TIMING",)
+
+
+def enabled() -> bool:
+    return os.environ.get("MODEL_CONFIG_HOOK_SERVER", "1").strip() != "0" and hasattr(socket, "AF_UNIX")
+
+
+def socket_path(db: Path) -> Path | None:
+    """Where the server for the ledger `db` listens; None when the path is too long for a socket."""
+    path = db.with_name(db.name + ".hooks.sock")
+    return path if len(os.fsencode(path)) <= _MAX_SOCKET_PATH else None
+
+
+def lock_path(db: Path) -> Path:
+    return db.with_name(db.name + ".hooks.lock")
+
+
+def settings_env(environ: dict[str, str] | os._Environ[str] | None = None) -> dict[str, str]:
+    """The environment variables that change what a hook does (but CLAUDE_PROJECT_DIR, sent per hook)."""
+    environ = os.environ if environ is None else environ
+    return {
+        k: v
+        for k, v in environ.items()
+        if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and k not in _ENV_IGNORED
+    }
+
+
+def code_stamp() -> str:
+    """Which copy of the code runs: its place, the interpreter, and every module file's size and time."""
+    root = Path(__file__).resolve().parent.parent  # the `core` package
+    parts = [str(root), sys.executable, sys.version]
+    stack = [root]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        stack.append(Path(entry.path))
+                elif entry.name.endswith(".py"):
+                    st = entry.stat()
+                    parts.append(f"{entry.path}:{st.st_size}:{st.st_mtime_ns}")
+    parts[3:] = sorted(parts[3:])
+    return "\n".join(parts)
+
+
+# -- the hook command's side -----------------------------------------------------------------------
+
+
+def parse_hook_argv(argv: list[str]) -> tuple[str, str | None, str | None] | None:
+    """(event, --db, --config-dir) for `hook EVENT [--db P] [--config-dir D]`; None for anything else."""
+    rest = list(argv)
+    options: dict[str, str | None] = {"--db": None, "--config-dir": None}
+    words = []
+    while rest:
+        arg = rest.pop(0)
+        name, eq, value = arg.partition("=")
+        if name in options:
+            if not eq:
+                if not rest:
+                    return None
+                value = rest.pop(0)
+            options[name] = value
+        elif arg.startswith("-"):
+            return None
+        else:
+            words.append(arg)
+    if len(words) != 2 or words[0] != "hook" or words[1] not in EVENTS:
+        return None
+    return words[1], options["--db"], options["--config-dir"]
+
+
+def run_hook_command(event: str, db: str | None, config_dir: str | None) -> int:
+    """`model-config hook EVENT`: through the hook server when it answers, else in this process."""
+    import io
+
+    raw = sys.stdin.read()
+    if enabled():
+        answer = forward(event, raw, db, config_dir)
+        if answer is not None:
+            if answer["stdout"]:
+                sys.stdout.write(answer["stdout"])
+                sys.stdout.flush()
+            if os.environ.get("MODEL_CONFIG_HOOK_TIMING"):
+                print(f"hook {event} (hook server): {answer['seconds']:.3f}s", file=sys.stderr)
+            return 0
+    import argparse
+
+    from ..cli.context import open_manager
+    from . import hooks
+
+    args = argparse.Namespace(db=db, config_dir=config_dir)
+    return hooks.run(event, lambda: open_manager(args), io.StringIO(raw))
+
+
+def ledger_path(db: str | None) -> Path:
+    if db:
+        return Path(db).expanduser().absolute()
+    from ..paths import default_db_path
+
+    return default_db_path().absolute()
+
+
+def forward(event: str, raw: str, db: str | None, config_dir: str | None) -> dict[str, Any] | None:
+    """The server's answer ({"stdout", "seconds"}), or None when the hook should run here."""
+    ledger = ledger_path(db)
+    path = socket_path(ledger)
+    if path is None or not ledger.parent.is_dir():
+        return None
+    request = {
+        "v": PROTOCOL,
+        "stamp": code_stamp(),
+        "env": settings_env(),
+        "event": event,
+        "stdin": raw,
+        "cwd": os.getcwd(),
+        "project_dir": os.environ.get("CLAUDE_PROJECT_DIR"),
+        "config_dir": config_dir,
+    }
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        client.settimeout(CONNECT_TIMEOUT)
+        try:
+            client.connect(os.fspath(path))
+        except (FileNotFoundError, ConnectionRefusedError):
+            start_server(ledger)  # none running: start one for the next hooks
+            return None
+        client.settimeout(ANSWER_TIMEOUT)
+        client.sendall(json.dumps(request).encode())
+        client.shutdown(socket.SHUT_WR)
+        answer = json.loads(_read_all(client, MAX_REQUEST))
+    except (OSError, ValueError):
+        return None
+    finally:
+        client.close()
+    if not isinstance(answer, dict) or answer.get("ok") is not True or not isinstance(answer.get("stdout"), str):
+        return None
+    return answer
+
+
+def start_server(ledger: Path) -> None:
+    """Start a hook server for `ledger`, detached from this hook (its output goes nowhere)."""
+    import subprocess
+
+    try:
+        subprocess.Popen(
+            # -P: nothing from the working directory (the ledger's) shadows the package
+            [sys.executable, "-P", "-m", "core.claude_code.hook_server", os.fspath(ledger)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+            cwd=os.fspath(ledger.parent),
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        )
+    except OSError:
+        pass  # the hook runs here; the next one tries again
+
+
+def _read_all(conn: socket.socket, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise ValueError("message too large")
+        chunks.append(chunk)
+
+
+# -- the server ---------------------------------------------------------------------------------------
+
+
+def serve(ledger: Path, idle: float) -> None:
+    """Answer hooks for `ledger` until idle for `idle` seconds, replaced, or out of date."""
+    import fcntl
+    import io
+
+    path = socket_path(ledger)
+    if path is None:
+        return
+    lock = open(lock_path(ledger), "a")  # noqa: SIM115 - held for the server's life
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        return  # another server has this ledger
+    try:
+        _serve_locked(ledger, path, idle, io)
+    finally:
+        lock.close()
+
+
+def _serve_locked(ledger: Path, path: Path, idle: float, io: Any) -> None:
+    import argparse
+
+    from ..cli.context import open_manager
+    from . import hooks, importer  # noqa: F401 - loaded now, not in the first hook
+
+    stamp = code_stamp()
+    env = settings_env()
+    # Build the validators and caches a hook uses once, on a manager that is then closed (a broken config
+    # file fails here as it fails each hook: the hooks log it).
+    try:
+        open_manager(argparse.Namespace(db=os.fspath(ledger), config_dir=None)).close()
+    except Exception:  # noqa: BLE001
+        pass
+    path.unlink(missing_ok=True)  # a dead server's (we hold the lock, so no live one has it)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old_umask = os.umask(0o177)  # the socket is the user's alone
+    try:
+        listener.bind(os.fspath(path))
+    finally:
+        os.umask(old_umask)
+    ours = os.stat(path).st_ino
+    listener.listen(64)
+    listener.settimeout(idle)
+    try:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                return  # idle
+            with conn:
+                keep_going = _answer(conn, ledger, stamp, env, open_manager, hooks, io, argparse)
+            if not keep_going:
+                return
+            try:
+                if os.stat(path).st_ino != ours:
+                    return  # another server took the socket over
+            except FileNotFoundError:
+                return
+    finally:
+        listener.close()
+        try:
+            if os.stat(path).st_ino == ours:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _answer(conn: socket.socket, ledger: Path, stamp: str, env: dict[str, str], open_manager: Any, hooks: Any,
+            io: Any, argparse: Any) -> bool:
+    """Run one hook for a client; False when this server should stop (its code is out of date)."""
+    conn.settimeout(5.0)
+    try:
+        request = json.loads(_read_all(conn, MAX_REQUEST))
+        if not isinstance(request, dict):
+            raise ValueError("not an object")
+    except (OSError, ValueError):
+        return True
+    if request.get("v") != PROTOCOL or request.get("stamp") != stamp:
+        _reply(conn, {"ok": False, "why": "another version of model-config"})
+        return False
+    if request.get("env") != env or request.get("event") not in EVENTS:
+        _reply(conn, {"ok": False, "why": "another environment"})
+        return True
+    project_dir = request.get("project_dir")
+    config_dir = request.get("config_dir")
+    try:
+        os.chdir(request["cwd"])
+    except (OSError, KeyError, TypeError):
+        _reply(conn, {"ok": False, "why": "working directory"})
+        return True
+    if isinstance(project_dir, str):
+        os.environ["CLAUDE_PROJECT_DIR"] = project_dir
+    else:
+        os.environ.pop("CLAUDE_PROJECT_DIR", None)
+    args = argparse.Namespace(db=os.fspath(ledger), config_dir=config_dir if isinstance(config_dir, str) else None)
+    out = io.StringIO()
+    started = time.perf_counter()
+    hooks.run(request["event"], lambda: open_manager(args), io.StringIO(str(request.get("stdin", ""))), out)
+    _reply(conn, {"ok": True, "stdout": out.getvalue(), "seconds": time.perf_counter() - started})
+    return True
+
+
+def _reply(conn: socket.socket, answer: dict[str, Any]) -> None:
+    try:
+        conn.sendall(json.dumps(answer).encode())
+    except OSError:
+        pass  # the hook gave up waiting and runs itself
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m core.claude_code.hook_server LEDGER", file=sys.stderr)
+        return 2
+    try:
+        idle = float(os.environ.get("MODEL_CONFIG_HOOK_SERVER_IDLE", IDLE_SECONDS))
+    except ValueError:
+        idle = IDLE_SECONDS
+    serve(Path(args[0]), max(idle, 0.1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
