@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import stat
 import sys
 import time
 from pathlib import Path
@@ -36,7 +37,9 @@ PROTOCOL = 1
 EVENTS = ("stop", "subagent-stop", "pre-tool-use", "session-start")
 IDLE_SECONDS = 15 * 60
 CONNECT_TIMEOUT = 1.0
-ANSWER_TIMEOUT = 20.0  # Claude Code's own timeout for our Stop hook is 30 s
+# How long a hook waits for the server before running itself, within Claude Code's timeouts for our hooks
+# (30 s for the Stop hooks, 10 s for the others; see settings_merge.EVENTS).
+ANSWER_TIMEOUT = {"stop": 15.0, "subagent-stop": 15.0, "pre-tool-use": 3.0, "session-start": 3.0}
 MAX_REQUEST = 32 * 1024 * 1024
 _MAX_SOCKET_PATH = 100  # sun_path holds 104-108 bytes, by platform
 _ENV_PREFIXES = ("MODEL_CONFIG_", "ANTHROPIC_DEFAULT_", "XDG_")
@@ -45,7 +48,11 @@ _ENV_IGNORED = ("MODEL_CONFIG_HOOK_TIMING",)
 
 
 def enabled() -> bool:
-    return os.environ.get("MODEL_CONFIG_HOOK_SERVER", "1").strip() != "0" and hasattr(socket, "AF_UNIX")
+    return (
+        os.environ.get("MODEL_CONFIG_HOOK_SERVER", "1").strip() != "0"
+        and sys.platform != "win32"
+        and hasattr(socket, "AF_UNIX")
+    )
 
 
 def socket_path(db: Path) -> Path | None:
@@ -58,14 +65,17 @@ def lock_path(db: Path) -> Path:
     return db.with_name(db.name + ".hooks.lock")
 
 
-def settings_env(environ: dict[str, str] | os._Environ[str] | None = None) -> dict[str, str]:
-    """The environment variables that change what a hook does (but CLAUDE_PROJECT_DIR, sent per hook)."""
-    environ = os.environ if environ is None else environ
-    return {
-        k: v
-        for k, v in environ.items()
+def settings_env() -> str:
+    """A digest of the environment variables that change what a hook does (CLAUDE_PROJECT_DIR aside: it is
+    sent with each hook). A digest, so that no value (a bearer token, say) ever crosses the socket."""
+    import hashlib
+
+    chosen = sorted(
+        (k, v)
+        for k, v in os.environ.items()
         if (k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES) and k not in _ENV_IGNORED
-    }
+    )
+    return hashlib.sha256(json.dumps(chosen).encode()).hexdigest()
 
 
 def code_stamp() -> str:
@@ -159,15 +169,26 @@ def forward(event: str, raw: str, db: str | None, config_dir: str | None) -> dic
         "project_dir": os.environ.get("CLAUDE_PROJECT_DIR"),
         "config_dir": config_dir,
     }
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        start_server(ledger)  # none running: start one for the next hooks
+        return None
+    except OSError:
+        return None
+    if st.st_uid != os.getuid() or not stat.S_ISSOCK(st.st_mode):
+        return None  # not a socket of this user's: never send it a hook
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         client.settimeout(CONNECT_TIMEOUT)
         try:
             client.connect(os.fspath(path))
         except (FileNotFoundError, ConnectionRefusedError):
-            start_server(ledger)  # none running: start one for the next hooks
+            start_server(ledger)  # a dead server's socket: start a new one for the next hooks
             return None
-        client.settimeout(ANSWER_TIMEOUT)
+        if not _same_user(client):
+            return None
+        client.settimeout(ANSWER_TIMEOUT[event])
         client.sendall(json.dumps(request).encode())
         client.shutdown(socket.SHUT_WR)
         answer = json.loads(_read_all(client, MAX_REQUEST))
@@ -178,6 +199,21 @@ def forward(event: str, raw: str, db: str | None, config_dir: str | None) -> dic
     if not isinstance(answer, dict) or answer.get("ok") is not True or not isinstance(answer.get("stdout"), str):
         return None
     return answer
+
+
+def _same_user(conn: socket.socket) -> bool:
+    """Whether the process at the other end runs as this user (Linux tells; elsewhere the socket's
+    owner, checked before connecting, vouches for it)."""
+    peercred = getattr(socket, "SO_PEERCRED", None)
+    if peercred is None:
+        return True
+    import struct
+
+    try:
+        _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, peercred, struct.calcsize("3i")))
+    except OSError:
+        return False
+    return uid == os.getuid()
 
 
 def start_server(ledger: Path) -> None:
@@ -284,7 +320,7 @@ def _serve_locked(ledger: Path, path: Path, idle: float, io: Any) -> None:
             pass
 
 
-def _answer(conn: socket.socket, ledger: Path, stamp: str, env: dict[str, str], open_manager: Any, hooks: Any,
+def _answer(conn: socket.socket, ledger: Path, stamp: str, env: str, open_manager: Any, hooks: Any,
             io: Any, argparse: Any) -> bool:
     """Run one hook for a client; False when this server should stop (its code is out of date)."""
     conn.settimeout(5.0)

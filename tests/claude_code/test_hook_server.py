@@ -202,3 +202,20 @@ def test_hooks_run_in_their_own_process_when_the_server_is_off(ledger: Path, mon
     time.sleep(0.5)
     sock = hook_server.socket_path(ledger)
     assert sock is not None and not sock.exists()
+
+
+def test_a_hook_is_only_sent_to_a_socket_of_this_user(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    payload = json.dumps({"session_id": SESSION, "cwd": CWD, "hook_event_name": "SessionStart", "source": "startup"})
+    sock = hook_server.socket_path(ledger)
+    assert sock is not None
+    sock.write_text("not a socket")
+    assert hook_server.forward("session-start", payload, None, None) is None
+    sock.unlink()
+    hook("session-start", json.loads(payload))
+    wait_for_server(ledger)
+    answer = hook_server.forward("session-start", payload, None, None)
+    assert answer is not None and "budgets" in answer["stdout"]
+    # Owned by someone else (as another user's socket in a shared directory would be): not even connected to.
+    real_uid = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: real_uid + 1)
+    assert hook_server.forward("session-start", payload, None, None) is None
