@@ -126,13 +126,30 @@ def run_hook_command(event: str, db: str | None, config_dir: str | None) -> int:
     """`model-config hook EVENT`: through the hook server when it answers, else in this process."""
     import io
 
-    raw = sys.stdin.read()
-    if enabled():
-        answer = forward(event, raw, db, config_dir)
+    try:
+        raw = sys.stdin.read()
+    except Exception as exc:  # noqa: BLE001 - undecodable input, say: the hook logs it, as it always did
+        failed = exc
+
+        class _Failed(io.StringIO):
+            def read(self, size: int | None = -1) -> str:
+                raise failed
+
+        stdin: io.StringIO = _Failed()
+    else:
+        stdin = io.StringIO(raw)
+        answer = None
+        if enabled():
+            try:
+                answer = forward(event, raw, db, config_dir)
+            except Exception:  # noqa: BLE001 - the server is an optimisation: the hook runs here instead
+                answer = None
         if answer is not None:
-            if answer["stdout"]:
+            try:
                 sys.stdout.write(answer["stdout"])
                 sys.stdout.flush()
+            except OSError:
+                pass  # Claude Code stopped listening: nothing to tell it
             if os.environ.get("MODEL_CONFIG_HOOK_TIMING"):
                 print(f"hook {event} (hook server): {answer['seconds']:.3f}s", file=sys.stderr)
             return 0
@@ -142,7 +159,7 @@ def run_hook_command(event: str, db: str | None, config_dir: str | None) -> int:
     from . import hooks
 
     args = argparse.Namespace(db=db, config_dir=config_dir)
-    return hooks.run(event, lambda: open_manager(args), io.StringIO(raw))
+    return hooks.run(event, lambda: open_manager(args), stdin)
 
 
 def ledger_path(db: str | None) -> Path:

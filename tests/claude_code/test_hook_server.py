@@ -87,11 +87,30 @@ def send(db: Path, request: dict[str, Any]) -> dict[str, Any]:
         return json.loads(hook_server._read_all(client, 1 << 20))  # type: ignore[no-any-return]
 
 
+def server_alive(db: Path) -> bool:
+    """Whether a server holds the ledger's lock (one starting up included)."""
+    import fcntl
+
+    lock = hook_server.lock_path(db)
+    if not lock.exists():
+        return False
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
 def stop_server(db: Path) -> None:
-    """A request from another version of the code: the server answers no and exits."""
+    """A request from another version of the code: the server answers no and exits. A server still
+    starting (a hook just launched it) is waited for first."""
     path = hook_server.socket_path(db)
-    if path is None or not path.exists():
+    assert path is not None
+    if not server_alive(db):
         return
+    wait_for_server(db)
     try:
         send(db, {"v": hook_server.PROTOCOL, "stamp": "another copy", "event": "stop"})
     except OSError:
@@ -219,3 +238,27 @@ def test_a_hook_is_only_sent_to_a_socket_of_this_user(ledger: Path, monkeypatch:
     real_uid = os.getuid()
     monkeypatch.setattr(os, "getuid", lambda: real_uid + 1)
     assert hook_server.forward("session-start", payload, None, None) is None
+
+
+def test_undecodable_input_is_logged_and_the_hook_exits_0(ledger: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "core.claude_code", "hook", "stop"], input=b"{\xff\xfe}",
+                          capture_output=True, env={**os.environ, "MODEL_CONFIG_HOOK_SERVER": "0"}, timeout=60)
+    assert (proc.returncode, proc.stdout) == (0, b"")
+    # Decoded with surrogate escapes or refused, it is not a hook input: logged.
+    log = ledger.with_name("claude-code-hooks.log").read_text()
+    assert "hook stop: " in log and ("UnicodeDecodeError" in log or "JSONDecodeError" in log)
+
+
+def test_a_failing_hand_off_runs_the_hook_here(ledger: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    def broken() -> str:
+        raise PermissionError("the package directory cannot be listed")
+
+    monkeypatch.setattr(hook_server, "code_stamp", broken)
+    payload = {"session_id": SESSION, "cwd": CWD, "hook_event_name": "SessionStart", "source": "startup"}
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(payload)))
+    assert hook_server.run_hook_command("session-start", None, None) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["hookSpecificOutput"]["additionalContext"].startswith("model-config budgets:")
