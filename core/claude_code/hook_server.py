@@ -19,19 +19,21 @@ back to the command. It serves one hook at a time and exits after 15 idle minute
 (`MODEL_CONFIG_HOOK_SERVER_IDLE` seconds), when its socket is taken over, or when the code changed.
 `MODEL_CONFIG_HOOK_SERVER=0` turns it off. Unix only (elsewhere hooks run in their own process).
 
-This module is imported by every hook command: at its top only the standard library's light modules.
+Every command line imports this module (to tell a hook): at its top only light standard modules.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import socket
 
 PROTOCOL = 1
 EVENTS = ("stop", "subagent-stop", "pre-tool-use", "session-start")
@@ -48,6 +50,8 @@ _ENV_IGNORED = ("MODEL_CONFIG_HOOK_TIMING",)
 
 
 def enabled() -> bool:
+    import socket
+
     return (
         os.environ.get("MODEL_CONFIG_HOOK_SERVER", "1").strip() != "0"
         and sys.platform != "win32"
@@ -195,6 +199,8 @@ def forward(event: str, raw: str, db: str | None, config_dir: str | None) -> dic
         return None
     if st.st_uid != os.getuid() or not stat.S_ISSOCK(st.st_mode):
         return None  # not a socket of this user's: never send it a hook
+    import socket
+
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         client.settimeout(CONNECT_TIMEOUT)
@@ -221,6 +227,8 @@ def forward(event: str, raw: str, db: str | None, config_dir: str | None) -> dic
 def _same_user(conn: socket.socket) -> bool:
     """Whether the process at the other end runs as this user (Linux tells; elsewhere the socket's
     owner, checked before connecting, vouches for it)."""
+    import socket
+
     peercred = getattr(socket, "SO_PEERCRED", None)
     if peercred is None:
         return True
@@ -304,6 +312,8 @@ def _serve_locked(ledger: Path, path: Path, idle: float, io: Any) -> None:
     except Exception:  # noqa: BLE001
         pass
     path.unlink(missing_ok=True)  # a dead server's (we hold the lock, so no live one has it)
+    import socket
+
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     old_umask = os.umask(0o177)  # the socket is the user's alone
     try:
