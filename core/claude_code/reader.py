@@ -100,24 +100,26 @@ def _read(task: FileTask, result: FileResult) -> None:
         pos += len(raw)
         if USAGE_MARKER in raw:
             read += 1
-            entry = parse_line(raw, ctx)
-            if type(entry) is UsageLine:
-                if since_us is not None and entry.ts_us < since_us:
-                    before_since += 1
-                    continue
-                usage_lines += 1
-                at = index.get(entry.key)
-                if at is None:
-                    index[entry.key] = len(entries)
-                    entries.append(entry)
-                else:
-                    duplicates += 1
-                    if better(entry, entries[at]):
-                        entries[at] = entry
-            elif entry is MALFORMED:
-                malformed += 1
-            elif entry is SYNTHETIC:
-                synthetic += 1
+            parsed = parse_line(raw, ctx)
+            # A request that consulted the advisor tool gives several entries (see transcript.advisor_lines).
+            for entry in parsed if type(parsed) is tuple else (parsed,):
+                if type(entry) is UsageLine:
+                    if since_us is not None and entry.ts_us < since_us:
+                        before_since += 1
+                        continue
+                    usage_lines += 1
+                    at = index.get(entry.key)
+                    if at is None:
+                        index[entry.key] = len(entries)
+                        entries.append(entry)
+                    else:
+                        duplicates += 1
+                        if better(entry, entries[at]):
+                            entries[at] = entry
+                elif entry is MALFORMED:
+                    malformed += 1
+                elif entry is SYNTHETIC:
+                    synthetic += 1
         elif raw[:1] == b"{" and raw[-2:] == b"}\n":
             read += 1  # a JSON object line without usage (Claude Code's lines start and end so)
         else:

@@ -164,8 +164,12 @@ class FileContext:
     models: dict[str, str] = field(default_factory=dict)
 
 
-def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
-    """Read one complete transcript line (bytes, newline optional)."""
+def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | tuple[UsageLine | Skip, ...] | Skip:
+    """Read one complete transcript line (bytes, newline optional).
+
+    A line whose request consulted the advisor tool gives a tuple: its own usage, then one entry per
+    advisor call (see `advisor_lines`), or MALFORMED for a call whose usage makes no sense.
+    """
     obj = _load(raw)
     if type(obj) is not dict:
         return MALFORMED
@@ -229,9 +233,59 @@ def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | Skip:
         model_name = sys.intern(_text(model, MAX_NAME) or "unknown")
         if type(model) is str:
             ctx.models[model] = model_name
-    return UsageLine(key, message_id, session_id, ts_us, model_name,
+    line = UsageLine(key, message_id, session_id, ts_us, model_name,
                      counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], usage.get("speed") == "fast",
                      sidechain, agent_type, ctx.project_of(cwd if type(cwd) is str else None))
+    iterations = usage.get("iterations")
+    if type(iterations) is list and iterations:
+        advisors = advisor_lines(line, iterations, ctx)
+        if advisors:
+            return (line, *advisors)
+    return line
+
+
+ADVISOR_ITERATION = "advisor_message"
+
+
+def advisor_lines(line: UsageLine, iterations: list[Any], ctx: FileContext) -> list[UsageLine | Skip]:
+    """The advisor tool's calls in a request's `usage.iterations`, each a usage entry of its own.
+
+    The advisor (a second model the request consulted, e.g. Opus for a Sonnet session) is billed at its
+    own model's rates, and its tokens are in these iterations only, not in the request's usage (the
+    `message` iterations are the request's own, already counted there). Each call keeps the request's
+    session, time, agent and project, and gets an id of its own derived from the request's: the
+    message id with `-advisor-<position>` (so copies of the line, and sidechain replays of the
+    message, dedupe as the request does), then `:` and the request id.
+    """
+    out: list[UsageLine | Skip] = []
+    for position, item in enumerate(iterations):
+        if type(item) is not dict or item.get("type") != ADVISOR_ITERATION:
+            continue
+        counts = _counts(item)
+        raw_model = item.get("model")
+        model = ctx.models.get(raw_model) if type(raw_model) is str else None
+        if model is None and type(raw_model) is str:
+            checked = _text(raw_model, MAX_NAME)
+            if checked is not None:
+                model = ctx.models[raw_model] = sys.intern(checked)
+        if counts is None or model is None:
+            out.append(MALFORMED)
+            continue
+        suffix = f"-advisor-{position}"
+        message_id: str | None = None
+        if line.message_id is not None:
+            message_id = line.message_id + suffix
+            key = message_id + line.key[len(line.message_id):]
+        else:
+            key = line.key + suffix
+        if len(key) > MAX_ID:
+            key, message_id = "line:" + hashlib.sha1(key.encode()).hexdigest(), None
+        out.append(line._replace(
+            key=key, message_id=message_id, model=model, input_tokens=counts[0], output_tokens=counts[1],
+            cache_write_tokens=counts[2], cache_write_1h_tokens=counts[3], cache_read_tokens=counts[4],
+            web_search_requests=counts[5], fast=item.get("speed") == "fast",
+        ))
+    return out
 
 
 def _load(raw: bytes) -> Any:

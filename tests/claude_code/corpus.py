@@ -4,7 +4,8 @@ A corpus has several projects, sessions with main-thread and subagent transcript
 the importer must get right: one line per content block, streaming snapshots, sidechain replays of
 parent messages, resumed sessions that copy old lines, subagents with and without meta files,
 `<synthetic>` API errors, torn last lines, malformed lines, unknown models, 1h cache writes, fast
-mode, web searches and long-context requests. Used by the tests and by benchmarks/bench_import.py.
+mode, web searches, long-context requests and advisor-tool calls (`usage.iterations`). Used by the
+tests and by benchmarks/bench_import.py.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ MODELS = [
     ("claude-3-5-haiku-20241022", 4),
     ("claude-experimental-9", 1),
 ]
+ADVISED = {"claude-haiku-4-5-20251001", "claude-opus-4-6"}  # models that can consult an advisor
+ADVISOR_MODEL = "claude-opus-4-6"
 SUBAGENT_TYPES = ["code-reviewer", "Explore", "general-purpose", "test-runner", "Plan"]
 BASE = datetime(2025, 12, 1, 6, 0, tzinfo=UTC)
 
@@ -53,9 +56,10 @@ class Corpus:
     """Writes a Claude Code config dir (`<root>/projects/...`) with generated sessions."""
 
     def __init__(self, root: Path, seed: int = 7, *, payload_bytes: int = 600, days: int = 12,
-                 long_context: float = 0.02, web_search: bool = True) -> None:
+                 long_context: float = 0.02, web_search: bool = True, advisor: float = 0.08) -> None:
         self.root = root
         self.long_context = long_context
+        self.advisor = advisor  # share of requests (on models that take an advisor) that consult one
         self.web_search = web_search
         self.rng = random.Random(seed)
         self.payload_bytes = payload_bytes
@@ -108,7 +112,28 @@ class Corpus:
         }
         if model == "claude-opus-4-6" and rng.random() < 0.25:
             usage["speed"] = "fast"
+        if model in ADVISED and rng.random() < self.advisor:
+            usage["iterations"] = self._iterations(usage)
         return usage
+
+    def _iterations(self, usage: dict[str, Any]) -> list[dict[str, Any]]:
+        """The advisor tool's accounting: the request's own iterations (`message`, already in its usage)
+        around one or two advisor calls (`advisor_message`, on the advisor's model, in nothing else)."""
+        rng = self.rng
+        own = {k: usage[k] for k in ("input_tokens", "output_tokens", "cache_read_input_tokens",
+                                     "cache_creation_input_tokens")}
+        out: list[dict[str, Any]] = [{"type": "message", **own}]
+        for _ in range(rng.choice([1, 1, 2])):
+            write = rng.choice([0, rng.randint(100, 6_000)])
+            one_hour = write if rng.random() < 0.3 else 0
+            out.append({"type": "advisor_message", "model": ADVISOR_MODEL, "input_tokens": rng.randint(2_000, 60_000),
+                        "output_tokens": rng.randint(300, 1_800), "cache_read_input_tokens": rng.choice([0, 40_000]),
+                        "cache_creation_input_tokens": write,
+                        "cache_creation": {"ephemeral_5m_input_tokens": write - one_hour,
+                                           "ephemeral_1h_input_tokens": one_hour}})
+            out.append({"type": "message", "input_tokens": 0, "output_tokens": rng.randint(1, 200),
+                        "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0})
+        return out
 
     # -- lines -----------------------------------------------------------------------------
 
@@ -275,8 +300,10 @@ class Corpus:
 
 
 def build(root: Path, *, sessions: int, requests: int, seed: int = 7, payload_bytes: int = 600,
-          resumes: float = 0.1, long_context: float = 0.02, web_search: bool = True) -> CorpusStats:
-    corpus = Corpus(root, seed, payload_bytes=payload_bytes, long_context=long_context, web_search=web_search)
+          resumes: float = 0.1, long_context: float = 0.02, web_search: bool = True,
+          advisor: float = 0.08) -> CorpusStats:
+    corpus = Corpus(root, seed, payload_bytes=payload_bytes, long_context=long_context, web_search=web_search,
+                    advisor=advisor)
     mains = []
     for _ in range(sessions):
         mains.append(corpus.session(corpus.rng.randint(max(1, requests // 2), requests * 3 // 2)))

@@ -461,3 +461,34 @@ def test_bloom_filter() -> None:
         bloom.add(h)
     assert all(h in bloom for h in added)
     assert sum(hash(f"other_{i}") in bloom for i in range(20_000)) <= 2
+
+
+def with_advisor(u: dict, *calls: tuple[int, int]) -> dict:
+    iterations: list[dict] = [{"type": "message", "input_tokens": u["input_tokens"],
+                               "output_tokens": u["output_tokens"]}]
+    for inp, out in calls:
+        iterations.append({"type": "advisor_message", "model": "claude-opus-4-6", "input_tokens": inp,
+                           "output_tokens": out, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0})
+    return u | {"iterations": iterations}
+
+
+def test_advisor_calls_are_recorded_once_on_the_advisors_model(project: Path, manager: ModelConfigManager) -> None:
+    u = with_advisor(usage(100, 20), (7000, 600), (8000, 500))
+    haiku = "claude-haiku-4-5-20251001"
+    path = write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", model=haiku, u=u)] * 3)
+    sub = project / SESSION / "subagents" / "agent-a1.jsonl"  # a sidechain replay under another request id
+    write(sub, [assistant("msg_1", "req_replay", sidechain=True, model=haiku, u=u)])
+    s = import_claude_code(manager)
+    assert (s.new_records, s.duplicates_skipped) == (3, 9)  # 4 copies of 3 entries each
+    by_key = {r["request_id"]: r for r in rows(manager)}
+    assert sorted(by_key) == ["msg_1-advisor-1:req_1", "msg_1-advisor-2:req_1", "msg_1:req_1"]
+    call = by_key["msg_1-advisor-1:req_1"]
+    assert (call["model"], call["input_tokens"], call["output_tokens"], call["agent_type"]) == (
+        "claude-opus-4-6", 7000, 600, "main")
+    # Priced at the advisor's rates ($5 / $25 per MTok for Opus 4.6): 7000 * 5 + 600 * 25 = 50,000 micro-dollars.
+    assert call["cost_pico"] == (7000 * 5 + 600 * 25) * 10**6
+    # Again, and with the lines appended once more: nothing new.
+    assert import_claude_code(manager).new_records == 0
+    write(path, [assistant("msg_1", "req_1", model=haiku, u=u)], mode="a")
+    assert import_claude_code(manager).new_records == 0
+    assert manager.ledger.totals("*").ops == 3

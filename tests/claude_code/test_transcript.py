@@ -236,3 +236,48 @@ def test_trailing_garbage_and_leading_space() -> None:
     assert parse(good + " x") is MALFORMED
     assert isinstance(parse(good + "  \r"), UsageLine)
     assert isinstance(parse(" " + good), UsageLine)
+
+
+def advisor(inp: int, out: int, *, model: str = "claude-opus-4-6", write_5m: int = 0, write_1h: int = 0,
+            read: int = 0) -> dict:
+    return {"type": "advisor_message", "model": model, "input_tokens": inp, "output_tokens": out,
+            "cache_read_input_tokens": read, "cache_creation_input_tokens": write_5m + write_1h,
+            "cache_creation": {"ephemeral_5m_input_tokens": write_5m, "ephemeral_1h_input_tokens": write_1h}}
+
+
+def own(inp: int, out: int) -> dict:
+    return {"type": "message", "input_tokens": inp, "output_tokens": out, "cache_read_input_tokens": 0,
+            "cache_creation_input_tokens": 0}
+
+
+def test_advisor_calls_are_entries_of_their_own_on_the_advisors_model() -> None:
+    u = usage(100, 20, read=1000) | {"iterations": [own(100, 15), advisor(7000, 600, write_5m=200, write_1h=100),
+                                                    own(0, 5), advisor(8000, 500, read=2000)]}
+    parsed = parse(assistant("msg_A", "req_A", model="claude-sonnet-4-6", u=u))
+    assert isinstance(parsed, tuple) and len(parsed) == 3
+    line, first, second = parsed
+    # The request's own usage as written (its `message` iterations are already in it).
+    assert (line.key, line.model, line.input_tokens, line.output_tokens) == (
+        "msg_A:req_A", "claude-sonnet-4-6", 100, 20)
+    assert (first.key, first.message_id) == ("msg_A-advisor-1:req_A", "msg_A-advisor-1")
+    assert second.key == "msg_A-advisor-3:req_A"
+    assert (first.model, first.input_tokens, first.output_tokens, first.cache_write_tokens,
+            first.cache_write_1h_tokens, first.cache_read_tokens) == ("claude-opus-4-6", 7000, 600, 300, 100, 0)
+    assert (second.input_tokens, second.output_tokens, second.cache_read_tokens) == (8000, 500, 2000)
+    for call in (first, second):  # the request's time, session, agent and project
+        assert (call.ts_us, call.session_id, call.agent_type, call.project_id, call.sidechain) == (
+            line.ts_us, line.session_id, line.agent_type, line.project_id, line.sidechain)
+        assert not call.fast
+
+
+def test_advisor_calls_without_a_message_id_or_a_sense_of_their_own() -> None:
+    line = assistant(None, "req_A", u=usage(1, 1) | {"iterations": [advisor(10, 10), {"type": "advisor_message"},
+                                                                      advisor(-1, 3), "junk", own(1, 1)]})
+    parsed = parse(line)
+    assert isinstance(parsed, tuple)
+    request, call, no_model, bad_count = parsed
+    assert request.key.startswith("line:") and call.key == request.key + "-advisor-0" and call.message_id is None
+    assert no_model is MALFORMED and bad_count is MALFORMED
+    # No advisor call in the iterations (or none at all): the line alone.
+    assert isinstance(parse(assistant("m", "r", u=usage(1, 1) | {"iterations": [own(1, 1)]})), UsageLine)
+    assert isinstance(parse(assistant("m", "r", u=usage(1, 1) | {"iterations": "x"})), UsageLine)
