@@ -81,7 +81,12 @@ m = ModelConfigManager(db_path=sys.argv[1], config_dir=sys.argv[3])
 t = time.perf_counter()
 s = import_claude_code(m, [sys.argv[2]])
 took = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# This process's own peak (VmHWM): ru_maxrss can carry over the size of the process that started it.
+try:
+    status = open("/proc/self/status").read()
+    rss = int(status.split("VmHWM:")[1].split()[0]) / 1024
+except (OSError, IndexError, ValueError):
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"seconds": took, "rss_mb": rss, "worker_rss_mb": workers, "new": s.new_records, "lines": s.lines}))
 """
