@@ -178,6 +178,8 @@ def bench_hook(rows: int, runs: int) -> None:
         subprocess.run([PY, "-c", FILLER_SNIPPET, str(db), str(work), str(rows)], check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL)
         (work / "ready").write_text("1")
+    from core.claude_code import hook_server
+
     mod = corpus_module()
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(db, Path(tmp) / "usage.db")
@@ -199,8 +201,8 @@ def bench_hook(rows: int, runs: int) -> None:
                 continue
             run_env = {**env, "MODEL_CONFIG_HOOK_SERVER": server}
             wall(cmd, run_env, payload)  # the session's first lines, the price cache (and a hook server starting)
-            if server == "1":
-                _wait_for_hook_server(tmp_db)
+            if server == "1" and not hook_server.serving(tmp_db, timeout=30):
+                print("  the hook server did not start")
             times, in_process = [], []
             for i in range(runs):
                 # Each turn appends one request (a few lines) to the transcript, then the hook runs.
@@ -221,46 +223,10 @@ def bench_hook(rows: int, runs: int) -> None:
                   f"p90 {sorted(times)[int(len(times) * 0.9)] * 1000:6.0f} ms")
             print(f"{label + ' (the hook itself)':60}p50 {statistics.median(in_process) * 1000:6.0f} ms")
             if server == "1":
-                _stop_hook_server(tmp_db)
+                hook_server.stop(tmp_db)
         py = [wall([PY, "-c", "import core"]) for _ in range(runs)]
         label = "python -c 'import core' (for reference)"
         print(f"{label:60}p50 {statistics.median(py) * 1000:6.0f} ms")
-
-
-def _wait_for_hook_server(db: Path) -> None:
-    import socket
-
-    from core.claude_code import hook_server
-
-    path = hook_server.socket_path(db)
-    deadline = time.monotonic() + 30
-    while path is not None and time.monotonic() < deadline:
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-                probe.connect(str(path))
-                return
-        except OSError:
-            time.sleep(0.05)
-    print("  the hook server did not start")
-
-
-def _stop_hook_server(db: Path) -> None:
-    """Ask as another version of the code would: the server answers no and exits."""
-    import socket
-
-    from core.claude_code import hook_server
-
-    path = hook_server.socket_path(db)
-    if path is None:
-        return
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
-            client.connect(str(path))
-            client.sendall(json.dumps({"v": hook_server.PROTOCOL, "stamp": "benchmark done"}).encode())
-            client.shutdown(socket.SHUT_WR)
-            client.recv(4096)
-    except OSError:
-        pass
 
 
 def bench_rss(sessions: int) -> None:

@@ -241,6 +241,43 @@ def _same_user(conn: socket.socket) -> bool:
     return uid == os.getuid()
 
 
+def serving(ledger: Path, timeout: float = 0.0) -> bool:
+    """Whether a hook server for `ledger` accepts connections (waiting up to `timeout` seconds for one)."""
+    import socket
+
+    path = socket_path(ledger)
+    deadline = time.monotonic() + timeout
+    while path is not None:
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.connect(os.fspath(path))
+                return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+    return False
+
+
+def stop(ledger: Path) -> bool:
+    """Ask the hook server for `ledger` to exit; True when one was asked."""
+    import socket
+
+    path = socket_path(ledger)
+    if path is None:
+        return False
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            client.settimeout(ANSWER_TIMEOUT["stop"])
+            client.connect(os.fspath(path))
+            client.sendall(json.dumps({"v": PROTOCOL, "stop": True}).encode())
+            client.shutdown(socket.SHUT_WR)
+            _read_all(client, 1 << 16)
+    except OSError:
+        return False
+    return True
+
+
 def start_server(ledger: Path) -> None:
     """Start a hook server for `ledger`, detached from this hook (its output goes nowhere)."""
     import subprocess
@@ -357,6 +394,9 @@ def _answer(conn: socket.socket, ledger: Path, stamp: str, env: str, open_manage
             raise ValueError("not an object")
     except (OSError, ValueError):
         return True
+    if request.get("stop") is True:
+        _reply(conn, {"ok": False, "why": "stopping"})
+        return False
     if request.get("v") != PROTOCOL or request.get("stamp") != stamp:
         _reply(conn, {"ok": False, "why": "another version of model-config"})
         return False

@@ -55,18 +55,8 @@ def served(proc: subprocess.CompletedProcess[str]) -> bool:
     return "(hook server)" in proc.stderr
 
 
-def wait_for_server(db: Path, timeout: float = 20.0) -> None:
-    path = hook_server.socket_path(db)
-    assert path is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-                probe.connect(str(path))
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("no hook server came up")
+def wait_for_server(db: Path) -> None:
+    assert hook_server.serving(db, timeout=20), "no hook server came up"
 
 
 def wait_gone(path: Path, timeout: float = 20.0) -> None:
@@ -104,17 +94,13 @@ def server_alive(db: Path) -> bool:
 
 
 def stop_server(db: Path) -> None:
-    """A request from another version of the code: the server answers no and exits. A server still
-    starting (a hook just launched it) is waited for first."""
+    """Stop the server (one still starting, a hook just launched it, is waited for first)."""
     path = hook_server.socket_path(db)
     assert path is not None
     if not server_alive(db):
         return
     wait_for_server(db)
-    try:
-        send(db, {"v": hook_server.PROTOCOL, "stamp": "another copy", "event": "stop"})
-    except OSError:
-        return
+    assert hook_server.stop(db)
     wait_gone(path)
 
 
