@@ -24,3 +24,23 @@ def main(argv: list[str] | None = None) -> int:
     from core.cli import main as cli_main
 
     return cli_main(argv, serve=lambda args: _serve(args))
+
+
+def script() -> None:
+    """The `model-config` console script: `main`, then the process ends at once (`core.process_exit`),
+    but for `serve`, whose server shuts down as usual."""
+    import sys
+
+    from core.claude_code import hook_server
+    from core.process_exit import exit_now
+
+    argv = sys.argv[1:]
+    code = main(argv)
+    if hook_server.parse_hook_argv(argv) is None:
+        from core.cli.aliases import command_index, translate_legacy
+
+        args = translate_legacy(list(argv))
+        at = command_index(args)
+        if at is not None and args[at] == "serve":
+            sys.exit(code)
+    exit_now(code)

@@ -88,3 +88,29 @@ def test_status_loads_neither_mcp_nor_the_price_catalogue(cli, isolated_env: Pat
     light = imported("status")
     assert "mcp" not in light and "genai_prices" not in light and "server" not in light
     assert "genai_prices" in imported("models")  # the check can see the catalogue when it is loaded
+
+
+def test_the_process_ends_with_every_byte_written_and_a_closed_pipe_is_quiet(cli, isolated_env: Path) -> None:
+    """The command line ends its process with os._exit (core.process_exit): what it printed must all
+    arrive first, through a pipe, and a reader that stops early must not make a traceback."""
+    from datetime import UTC, datetime, timedelta
+
+    from core import CostTracker
+
+    tracker = CostTracker()
+    start = datetime.now(UTC) - timedelta(days=2)
+    tracker.track_many({"agent_type": f"agent-{i % 7}", "model_type": "claude-haiku-4-5", "input_tokens": i,
+                        "output_tokens": 1, "timestamp": start + timedelta(seconds=i)} for i in range(3000))
+    tracker.ledger.close()
+    for script in ([sys.executable, "-m", "core"], [str(Path(sys.executable).with_name("model-config"))]):
+        full = cli("history", "--limit", "1000", "--json", script=script)
+        assert full.code == 0 and len(full.json()["records"]) == 1000 and len(full.out) > 200_000, full.err
+        # A reader that takes one line and goes away.
+        proc = subprocess.Popen([*script, "history", "--limit", "1000"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=isolated_env)
+        assert proc.stdout is not None and proc.stdout.readline()
+        proc.stdout.close()
+        assert proc.wait(timeout=60) in (0, 1)
+        assert proc.stderr is not None
+        with proc.stderr:
+            assert "Traceback" not in proc.stderr.read().decode()
