@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.claude_code.discovery import encode_project_dir, project_id_for
 from core.claude_code.transcript import (
@@ -281,3 +284,81 @@ def test_advisor_calls_without_a_message_id_or_a_sense_of_their_own() -> None:
     # No advisor call in the iterations (or none at all): the line alone.
     assert isinstance(parse(assistant("m", "r", u=usage(1, 1) | {"iterations": [own(1, 1)]})), UsageLine)
     assert isinstance(parse(assistant("m", "r", u=usage(1, 1) | {"iterations": "x"})), UsageLine)
+
+
+# -- the usual shape (msgspec) and the general reading agree ------------------------------------------
+
+_odd = st.sampled_from([None, True, False, 0, -1, 1.0, 1.5, 10**13, 2**70, "", " x ", "x", "\x00", [], {}, [1]])
+
+
+def _maybe(value: st.SearchStrategy) -> st.SearchStrategy:
+    """Mostly a usual value, sometimes an odd one, sometimes absent (None here: the key is left out)."""
+    return st.integers(0, 39).flatmap(lambda n: value if n < 36 else _odd if n < 38 else st.none())
+
+
+_texts = st.sampled_from(["msg_1", "req_1", "claude-opus-4-6", "<synthetic>", "s-1", "/home/dev/app", "a1", " pad "])
+_counts = st.integers(0, 10**6)
+_times = st.sampled_from(["2026-02-19T02:08:35.084Z", "2026-02-19T02:08:35Z", "2026-02-19 02:08:35",
+                          "2099-01-01T00:00:00.000Z", "1999-01-01T00:00:00.000Z", "not a time"])
+
+
+@st.composite
+def transcript_lines(draw: st.DrawFn) -> bytes:
+    def put(target: dict, key: str, strategy: st.SearchStrategy) -> None:
+        value = draw(_maybe(strategy))
+        if value is not None or draw(st.integers(0, 3)) == 0:  # None: mostly the key left out, else null
+            target[key] = value
+
+    usage: dict = {}
+    for key in ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"):
+        put(usage, key, _counts)
+    put(usage, "cache_creation", st.fixed_dictionaries({}, optional={
+        "ephemeral_5m_input_tokens": _maybe(_counts), "ephemeral_1h_input_tokens": _maybe(_counts)}))
+    put(usage, "server_tool_use", st.fixed_dictionaries({}, optional={"web_search_requests": _maybe(_counts)}))
+    put(usage, "speed", st.sampled_from(["fast", "standard"]))
+    put(usage, "iterations", st.lists(st.fixed_dictionaries({
+        "type": st.sampled_from(["message", "advisor_message"]), "model": _maybe(_texts),
+        "input_tokens": _maybe(_counts), "output_tokens": _maybe(_counts)}), max_size=3))
+    message: dict = {"content": [{"type": "text", "text": "x"}]}
+    put(message, "usage", st.just(usage))
+    put(message, "id", _texts)
+    put(message, "model", _texts)
+    line: dict = {"type": "assistant"}
+    put(line, "message", st.just(message))
+    for key, strategy in (("requestId", _texts), ("uuid", _texts), ("timestamp", _times), ("sessionId", _texts),
+                          ("agentId", _texts), ("cwd", _texts), ("isSidechain", st.booleans()),
+                          ("isApiErrorMessage", st.booleans())):
+        put(line, key, strategy)
+    if draw(st.booleans()) and "message" not in line:  # a progress line
+        line["data"] = {"agentId": "a1", "message": {"message": message, "timestamp": "2026-02-19T02:08:35.084Z"}}
+    if draw(st.integers(0, 9)) == 0:  # a repeated key: the last one counts, in both readings
+        text = json.dumps(line)
+        return (text[:-1] + ', "cwd": "/other"}').encode()
+    return json.dumps(line).encode() + b"\n"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(raw=transcript_lines(), agent_type=st.sampled_from([None, "Explore"]))
+def test_the_usual_shape_reads_as_the_general_way(raw: bytes, agent_type: str | None) -> None:
+    from core.claude_code.transcript import _parse_general
+
+    assert parse_line(raw, ctx(agent_type)) == _parse_general(raw, ctx(agent_type))
+
+
+def test_corpus_lines_read_the_same_both_ways(tmp_path: Path) -> None:
+    from claude_code_corpus import build
+
+    from core.claude_code.transcript import _decode_usual, _parse_general
+
+    build(tmp_path, sessions=12, requests=20, seed=5)
+    usual = 0
+    for path in tmp_path.rglob("*.jsonl"):
+        fast, general = ctx(), ctx()
+        for raw in path.read_bytes().splitlines(keepends=True):
+            assert parse_line(raw, fast) == _parse_general(raw, general), raw[:200]
+            try:
+                _decode_usual(raw)
+                usual += 1
+            except Exception:
+                pass
+    assert usual > 500  # most usage lines take the usual way
