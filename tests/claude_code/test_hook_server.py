@@ -248,3 +248,26 @@ def test_a_failing_hand_off_runs_the_hook_here(ledger: Path, monkeypatch: pytest
     assert hook_server.run_hook_command("session-start", None, None) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["hookSpecificOutput"]["additionalContext"].startswith("model-config budgets:")
+
+
+def test_hooks_of_several_sessions_at_once_each_count_once(ledger: Path, project: Path) -> None:
+    """Sessions that stop together: their hooks queue at the server (or run themselves); every request
+    is recorded once."""
+    transcripts = []
+    for s in range(6):
+        session = f"{SESSION[:-1]}{s}"
+        transcripts.append(write(project / f"{session}.jsonl",
+                                 [assistant(f"msg_{s}_{n}", f"req_{s}_{n}", ts=NOW, session=session)
+                                  for n in range(20)]))
+    hook("stop", stop_payload(transcripts[0]))  # starts the server
+    wait_for_server(ledger)
+    env = {**os.environ, "MODEL_CONFIG_HOOK_TIMING": "1"}
+    procs = [subprocess.Popen([sys.executable, "-m", "core.claude_code", "hook", "stop"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for _ in transcripts for _ in range(2)]
+    for proc, path in zip(procs, [t for t in transcripts for _ in range(2)], strict=True):
+        out, err = proc.communicate(json.dumps(stop_payload(path)), timeout=120)
+        assert (proc.returncode, out) == (0, ""), err
+    with ModelConfigManager() as m:
+        keys = [r["request_id"] for r in m.ledger.records()]
+    assert len(keys) == len(set(keys)) == 6 * 20
