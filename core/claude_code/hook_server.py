@@ -292,7 +292,9 @@ def start_server(ledger: Path) -> None:
             start_new_session=True,
             close_fds=True,
             cwd=os.fspath(ledger.parent),
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+            # This copy of the package first: the same code the stamp describes, whatever else is on the path.
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                p for p in (str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH")) if p)},
         )
     except OSError:
         pass  # the hook runs here; the next one tries again
