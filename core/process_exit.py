@@ -11,7 +11,7 @@ def exit_now(code: int) -> NoReturn:
     """End this command-line process with `code`: flush the standard streams, then `os._exit`.
 
     That skips the interpreter's teardown (clearing every module, a last garbage collection), which
-    took 25-30 ms after a second Claude Code import and 80-100 ms after a first one (measured). Only
+    took 24-32 ms after a second Claude Code import and 77-100 ms after a first one (measured). Only
     for the command line's own process, once the command has closed what it opened: exit handlers and
     finalizers do not run.
     """

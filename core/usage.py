@@ -141,7 +141,8 @@ def validate_many(items: list[Any], *, first: int = 0) -> list[dict[str, Any]]:
     its problems, in the words `validate_usage` uses.
 
     Dicts are validated in one call into pydantic-core against `UsageInput`'s fields as a TypedDict, then
-    `normalize`d: the same rules as UsageInput, without making a model per record (half the cost).
+    `normalize`d: the same rules as UsageInput, without making a model per record (on the benchmark's
+    records the call took 1.7 us a record against 4.7 us with models; `normalize` adds about 1).
     UsageInput objects are taken as they are.
     """
     todo = [i for i, item in enumerate(items) if not isinstance(item, UsageInput)]

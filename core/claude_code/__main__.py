@@ -1,5 +1,6 @@
-"""`python -m core.claude_code ...`: the Claude Code subcommands alone, with the same handlers as
-`model-config`. It skips loading the full command line, which makes it the quicker entry point for hooks.
+"""`python -m core.claude_code ...`: the Claude Code subcommands alone, with the same handlers and
+common options as `model-config`. A hook is handed to the hook server before anything else loads, as
+`model-config` does.
 """
 
 from __future__ import annotations
@@ -10,20 +11,14 @@ import sys
 from . import hook_server
 
 
-def common_parent() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
-    parent.add_argument("--db", metavar="PATH", help="usage database (default: $MODEL_CONFIG_DB)")
-    parent.add_argument("--config-dir", metavar="DIR", help="read the config files from DIR only")
-    parent.add_argument("--json", action="store_true", help="print JSON instead of text")
-    return parent
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     hook = hook_server.parse_hook_argv(argv)
     if hook is not None:  # before loading the rest: see hook_server
         return hook_server.run_hook_command(*hook)
+    from ..cli import COMMON_DEFAULTS
     from ..cli.context import CliError
+    from ..cli.parser import common_parent
     from ..errors import ModelConfigError
     from . import cli
 
@@ -35,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
-    for name, default in (("db", None), ("config_dir", None), ("json", False)):
+    for name, default in COMMON_DEFAULTS.items():
         if not hasattr(args, name):
             setattr(args, name, default)
     try:

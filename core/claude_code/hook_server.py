@@ -1,7 +1,8 @@
 """A warm process that runs Claude Code hooks, so a hook does not pay for Python's start.
 
-A hook process spends most of its time starting: importing pydantic, the ledger, the pricing and
-building validators took 200-300 ms of a 250-350 ms Stop hook, the work itself 10-20 ms. So
+A hook process spends most of its time starting: Python, pydantic, the library and its validators.
+A Stop hook took 190-310 ms end to end (benchmarks/bench_import.py), the work itself 7-10 ms in a
+process that had done it before. So
 `model-config hook EVENT` first offers the hook to a hook server: one process per ledger that has
 everything loaded and runs each hook as the command would (`hooks.run`, a fresh manager per hook, so
 config changes apply at once). The command then only starts Python, sends its input over a Unix
@@ -180,16 +181,6 @@ def forward(event: str, raw: str, db: str | None, config_dir: str | None) -> dic
     path = socket_path(ledger)
     if path is None or not ledger.parent.is_dir():
         return None
-    request = {
-        "v": PROTOCOL,
-        "stamp": code_stamp(),
-        "env": settings_env(),
-        "event": event,
-        "stdin": raw,
-        "cwd": os.getcwd(),
-        "project_dir": os.environ.get("CLAUDE_PROJECT_DIR"),
-        "config_dir": config_dir,
-    }
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -211,6 +202,16 @@ def forward(event: str, raw: str, db: str | None, config_dir: str | None) -> dic
             return None
         if not _same_user(client):
             return None
+        request = {
+            "v": PROTOCOL,
+            "stamp": code_stamp(),
+            "env": settings_env(),
+            "event": event,
+            "stdin": raw,
+            "cwd": os.getcwd(),
+            "project_dir": os.environ.get("CLAUDE_PROJECT_DIR"),
+            "config_dir": config_dir,
+        }
         client.settimeout(ANSWER_TIMEOUT[event])
         client.sendall(json.dumps(request).encode())
         client.shutdown(socket.SHUT_WR)
@@ -319,7 +320,6 @@ def _read_all(conn: socket.socket, limit: int) -> bytes:
 def serve(ledger: Path, idle: float) -> None:
     """Answer hooks for `ledger` until idle for `idle` seconds, replaced, or out of date."""
     import fcntl
-    import io
 
     path = socket_path(ledger)
     if path is None:
@@ -331,16 +331,16 @@ def serve(ledger: Path, idle: float) -> None:
         lock.close()
         return  # another server has this ledger
     try:
-        _serve_locked(ledger, path, idle, io)
+        _serve_locked(ledger, path, idle)
     finally:
         lock.close()
 
 
-def _serve_locked(ledger: Path, path: Path, idle: float, io: Any) -> None:
+def _serve_locked(ledger: Path, path: Path, idle: float) -> None:
     import argparse
 
     from ..cli.context import open_manager
-    from . import hooks, importer  # noqa: F401 - loaded now, not in the first hook
+    from . import importer  # noqa: F401 - loaded now, not in the first hook
 
     stamp = code_stamp()
     env = settings_env()
@@ -369,7 +369,7 @@ def _serve_locked(ledger: Path, path: Path, idle: float, io: Any) -> None:
             except TimeoutError:
                 return  # idle
             with conn:
-                keep_going = _answer(conn, ledger, stamp, env, open_manager, hooks, io, argparse)
+                keep_going = _answer(conn, ledger, stamp, env)
             if not keep_going:
                 return
             try:
@@ -386,9 +386,13 @@ def _serve_locked(ledger: Path, path: Path, idle: float, io: Any) -> None:
             pass
 
 
-def _answer(conn: socket.socket, ledger: Path, stamp: str, env: str, open_manager: Any, hooks: Any,
-            io: Any, argparse: Any) -> bool:
-    """Run one hook for a client; False when this server should stop (its code is out of date)."""
+def _answer(conn: socket.socket, ledger: Path, stamp: str, env: str) -> bool:
+    """Run one hook for a client; False when this server should stop (asked to, or its code is out of date)."""
+    import argparse
+    import io
+
+    from ..cli.context import open_manager
+    from . import hooks
     conn.settimeout(5.0)
     try:
         request = json.loads(_read_all(conn, MAX_REQUEST))

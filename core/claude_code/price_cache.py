@@ -38,7 +38,7 @@ def cache_path(manager: ModelConfigManager) -> Path | None:
 
 def catalogue_stamp() -> str:
     """Which genai-prices is installed: path, size and modification time of its `__init__.py` and its
-    price data. (Its version read through importlib.metadata cost a hook 15-25 ms of imports.)"""
+    price data (two stats, where reading its version searches every installed distribution's metadata)."""
     try:
         spec = find_spec("genai_prices")
     except (ImportError, ValueError):

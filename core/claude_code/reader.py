@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from . import discovery
-from .transcript import MALFORMED, SYNTHETIC, USAGE_MARKER, FileContext, UsageLine, better, parse_line
+from .lines import USAGE_MARKER, FileContext, parse_line
+from .transcript import MALFORMED, SYNTHETIC, UsageLine, better
 
 HEAD_BYTES = 4096
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, starting worker processes costs more than it saves
@@ -101,7 +102,7 @@ def _read(task: FileTask, result: FileResult) -> None:
         if USAGE_MARKER in raw:
             read += 1
             parsed = parse_line(raw, ctx)
-            # A request that consulted the advisor tool gives several entries (see transcript.advisor_lines).
+            # A request that consulted the advisor tool gives several entries (see lines.advisor_lines).
             for entry in parsed if type(parsed) is tuple else (parsed,):
                 if type(entry) is UsageLine:
                     if since_us is not None and entry.ts_us < since_us:

@@ -242,8 +242,10 @@ def test_a_failing_hand_off_runs_the_hook_here(ledger: Path, monkeypatch: pytest
     def broken() -> str:
         raise PermissionError("the package directory cannot be listed")
 
-    monkeypatch.setattr(hook_server, "code_stamp", broken)
     payload = {"session_id": SESSION, "cwd": CWD, "hook_event_name": "SessionStart", "source": "startup"}
+    hook("session-start", payload)  # a server runs: the hand-off fails while the request is made
+    wait_for_server(ledger)
+    monkeypatch.setattr(hook_server, "code_stamp", broken)
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(payload)))
     assert hook_server.run_hook_command("session-start", None, None) == 0
     out = json.loads(capsys.readouterr().out)

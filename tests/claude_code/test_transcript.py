@@ -11,16 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.claude_code.discovery import encode_project_dir, project_id_for
+from core.claude_code.lines import FileContext, parse_line
 from core.claude_code.transcript import (
     MALFORMED,
     NOT_USAGE,
     SYNTHETIC,
-    FileContext,
     Kept,
     UsageLine,
     better,
     is_replay,
-    parse_line,
 )
 
 from .conftest import CWD, FOLDER, SESSION, assistant, dumps, usage
@@ -217,7 +216,7 @@ def test_lines_are_compact_json() -> None:
 def test_timestamps_match_fromisoformat(text: str) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from core.claude_code.transcript import _timestamp_us
+    from core.claude_code.lines import _timestamp_us
 
     try:
         ts = datetime.fromisoformat(text)
@@ -340,7 +339,7 @@ def transcript_lines(draw: st.DrawFn) -> bytes:
 @settings(max_examples=1500, deadline=None)
 @given(raw=transcript_lines(), agent_type=st.sampled_from([None, "Explore"]))
 def test_the_usual_shape_reads_as_the_general_way(raw: bytes, agent_type: str | None) -> None:
-    from core.claude_code.transcript import _parse_general
+    from core.claude_code.lines import _parse_general
 
     assert parse_line(raw, ctx(agent_type)) == _parse_general(raw, ctx(agent_type))
 
@@ -348,7 +347,7 @@ def test_the_usual_shape_reads_as_the_general_way(raw: bytes, agent_type: str | 
 def test_corpus_lines_read_the_same_both_ways(tmp_path: Path) -> None:
     from claude_code_corpus import build
 
-    from core.claude_code.transcript import _decode_usual, _parse_general
+    from core.claude_code.lines import _decode_usual, _parse_general
 
     build(tmp_path, sessions=12, requests=20, seed=5)
     usual = 0
