@@ -429,6 +429,40 @@ def test_a_reader_process_that_fails_fails_the_import_and_marks_nothing_read(
         assert import_claude_code(m, [str(root)]).new_records > 0
 
 
+def test_an_importer_that_stops_early_does_not_wait_on_blocked_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readers blocked on a full pipe end as soon as the importer stops (never killed after a timeout)."""
+    from multiprocessing.process import BaseProcess
+
+    from claude_code_corpus import build
+
+    from core.claude_code import importer, reader
+
+    root = tmp_path / "data"
+    build(root, sessions=12, requests=30, seed=12)
+    terminated: list[str | None] = []
+    real_terminate = BaseProcess.terminate
+
+    def spy_terminate(self: BaseProcess) -> None:
+        terminated.append(self.name)
+        real_terminate(self)
+
+    def stop(self: object, line: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(BaseProcess, "terminate", spy_terminate)
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(reader, "BATCH_BYTES", 1)  # a batch a file: each worker has many to send
+    monkeypatch.setattr(reader, "PIPE_BYTES", 4096)  # so a worker's pipe is full after one batch
+    monkeypatch.setattr(importer._Run, "offer", stop)
+    with ModelConfigManager(db_path=str(tmp_path / "u.db")) as m:
+        with pytest.raises(OSError, match="disk full"):
+            import_claude_code(m, [str(root)])
+        assert m.ledger.count() == 0
+    assert terminated == []
+
+
 def test_page_cache_is_restored_after_an_import(project: Path, manager: ModelConfigManager) -> None:
     before = manager.ledger.conn.execute("PRAGMA cache_size").fetchone()[0]
     write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1")])
