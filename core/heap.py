@@ -53,3 +53,33 @@ def frozen_heap() -> Iterator[Callable[[], None]]:
             if _depth == 0 and _froze:
                 _froze = False
                 gc.unfreeze()
+
+
+_paused = 0
+_resume = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic collector off while the block runs, back on at its end (if it was on before the first
+    of nested or concurrent blocks). Objects are still freed as their last reference goes; only cyclic
+    garbage waits for the end.
+
+    For the Claude Code importer's reading loop, which receives tens of thousands of new tuples a
+    second from its reader processes and keeps many of them: the collector's passes over them took
+    48-58 ms of a 1.0-1.1 s first import of the 100k-line benchmark corpus (measured with
+    `gc.callbacks`), on the importing process, the import's bottleneck.
+    """
+    global _paused, _resume
+    with _lock:
+        if _paused == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _paused -= 1
+            if _paused == 0 and _resume:
+                gc.enable()

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from ..heap import collector_paused
 from ..windows import local_midnight, to_us
 from . import discovery
 from .pipeline import CHUNK, PAGE_CACHE_KIB, SOURCE, Bloom, Writer
@@ -159,7 +160,7 @@ class _Run:
                 since_us=self.since_us, device=st.st_dev, inode=st.st_ino, size=st.st_size, mtime_ns=st.st_mtime_ns,
             ))
         total = sum(t.size - t.start for t in tasks)
-        with self.writer:
+        with collector_paused(), self.writer:
             self._read_tasks(tasks, total, progress)
         if self.summary.new_records or self.summary.superseded:
             # Budget alerts crossed by what was imported are recorded once, as track_usage does.
@@ -170,17 +171,19 @@ class _Run:
         done = 0
         summary = self.summary
         summary.files_read = len(tasks)
+        # Counted here, into the summary at the end: a pydantic model's attribute is slow to update.
+        lines = usage_lines = duplicates = malformed = synthetic = before_since = 0
+        offer = self.offer
         # The price catalogue takes 0.1-0.3 s to load: load it while worker processes read the first files.
         for n, result in enumerate(read_files(tasks, meanwhile=self._load_prices)):
-            offer = self.offer
             for entry in result.entries:
                 offer(entry)
-            summary.lines += result.read
-            summary.usage_lines += result.usage_lines
-            summary.duplicates_skipped += result.duplicates
-            summary.malformed_lines += result.malformed
-            summary.synthetic_lines += result.synthetic
-            summary.skipped_before_since += result.before_since
+            lines += result.read
+            usage_lines += result.usage_lines
+            duplicates += result.duplicates
+            malformed += result.malformed
+            synthetic += result.synthetic
+            before_since += result.before_since
             if result.error is not None:
                 summary.errors.append(result.error)
             if result.state is not None:
@@ -190,6 +193,12 @@ class _Run:
                 self.flush()
             if progress is not None:
                 progress(ImportProgress(n + 1, len(tasks), done, total))
+        summary.lines += lines
+        summary.usage_lines += usage_lines
+        summary.duplicates_skipped += duplicates
+        summary.malformed_lines += malformed
+        summary.synthetic_lines += synthetic
+        summary.skipped_before_since += before_since
         self.finish()
 
     def _load_prices(self) -> None:

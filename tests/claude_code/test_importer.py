@@ -463,6 +463,29 @@ def test_an_importer_that_stops_early_does_not_wait_on_blocked_readers(
     assert terminated == []
 
 
+def test_the_collector_is_off_while_an_import_reads_and_back_on_after_a_failure(
+    project: Path, manager: ModelConfigManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from core.claude_code import importer
+
+    write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1"), assistant("msg_2", "req_2")])
+    seen: list[bool] = []
+    real_offer = importer._Run.offer
+
+    def spy(self: importer._Run, line: object) -> None:
+        seen.append(gc.isenabled())
+        if len(seen) == 2:
+            raise OSError("disk full")
+        real_offer(self, line)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importer._Run, "offer", spy)
+    with pytest.raises(OSError, match="disk full"):
+        import_claude_code(manager)
+    assert seen == [False, False] and gc.isenabled()
+
+
 def test_page_cache_is_restored_after_an_import(project: Path, manager: ModelConfigManager) -> None:
     before = manager.ledger.conn.execute("PRAGMA cache_size").fetchone()[0]
     write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1")])

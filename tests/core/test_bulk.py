@@ -227,6 +227,41 @@ def test_the_heap_is_frozen_only_during_the_call_and_left_alone_when_frozen_alre
         tracker_module.validate_many = real_validate
 
 
+def test_the_collector_is_paused_for_nested_and_concurrent_blocks_and_restored_as_it_was() -> None:
+    import gc
+
+    from core.heap import collector_paused
+
+    assert gc.isenabled()
+    first_in, second_out = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def other() -> None:
+        with collector_paused():
+            first_in.wait()
+            seen.append(gc.isenabled())
+        second_out.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with collector_paused():
+        first_in.set()
+        with collector_paused():
+            seen.append(gc.isenabled())
+        second_out.wait()  # the other block ended: still paused, this one has not
+        seen.append(gc.isenabled())
+    thread.join()
+    assert seen == [False, False, False] and gc.isenabled()
+    # A process that turned the collector off keeps it off.
+    gc.disable()
+    try:
+        with pytest.raises(ZeroDivisionError), collector_paused():
+            1 / 0  # noqa: B018
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_a_committer_that_cannot_start_leaves_the_ledger_usable(
     tracker: CostTracker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
