@@ -45,11 +45,16 @@ def settings_path(scope: str, project_dir: str | os.PathLike[str] | None = None,
 
 
 def default_command() -> str:
-    """How Claude Code should run us: the installed `model-config`, else this interpreter."""
+    """How Claude Code should run us: the installed `model-config`, else this interpreter.
+
+    The interpreter runs with `-P`, which keeps the working directory off `sys.path`: hooks run in
+    the user's project, and a project with a top-level `core` package of its own would otherwise be
+    imported instead of ours.
+    """
     found = shutil.which("model-config")
     if found:
         return shlex.quote(found)
-    return f"{shlex.quote(sys.executable)} -m core.claude_code"
+    return f"{shlex.quote(sys.executable)} -P -m core.claude_code"
 
 
 def hook_command(base: str, event: str, extra: list[str]) -> str:

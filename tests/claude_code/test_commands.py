@@ -117,9 +117,29 @@ def test_install_project_scope_and_bad_json(isolated_env: Path, capsys: pytest.C
     assert code == 1 and "not valid JSON" in err
 
 
-def test_default_command_is_runnable() -> None:
+def test_default_command_runs_our_hook_from_a_project_with_its_own_core_package(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without `model-config` on PATH, hooks run this interpreter on `core.claude_code`, in the user's
+    project; a `core` package there must not be the one imported."""
+    import shlex
+
+    monkeypatch.setenv("PATH", str(isolated_env / "empty-bin"))
     command = settings_merge.default_command()
-    assert "model-config" in command or "core.claude_code" in command
+    assert command.startswith(shlex.quote(sys.executable))
+    proj = isolated_env / "proj"
+    (proj / "core").mkdir(parents=True)
+    marker = proj / "imported"
+    (proj / "core" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    payload = {"session_id": SESSION, "cwd": str(proj), "hook_event_name": "SessionStart", "source": "startup"}
+    proc = subprocess.run(
+        [*shlex.split(command), "hook", "session-start", "--db", str(isolated_env / "u.db")],
+        input=json.dumps(payload), capture_output=True, text=True, cwd=proj, timeout=120,
+        env={**os.environ, "MODEL_CONFIG_HOOK_SERVER": "0"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "additionalContext" in json.loads(proc.stdout)["hookSpecificOutput"]
+    assert not marker.exists()
 
 
 def test_merge_into_empty_settings() -> None:
