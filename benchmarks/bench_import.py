@@ -182,7 +182,7 @@ def bench_hook(rows: int, runs: int) -> None:
         subprocess.run([PY, "-c", FILLER_SNIPPET, str(db), str(work), str(rows)], check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL)
         (work / "ready").write_text("1")
-    from core.claude_code import hook_server
+    from core.claude_code import hook_client
 
     mod = corpus_module()
     with tempfile.TemporaryDirectory() as tmp:
@@ -205,7 +205,7 @@ def bench_hook(rows: int, runs: int) -> None:
                 continue
             run_env = {**env, "MODEL_CONFIG_HOOK_SERVER": server}
             wall(cmd, run_env, payload)  # the session's first lines, the price cache (and a hook server starting)
-            if server == "1" and not hook_server.serving(tmp_db, timeout=30):
+            if server == "1" and not hook_client.serving(tmp_db, timeout=30):
                 print("  the hook server did not start")
             times, in_process = [], []
             for i in range(runs):
@@ -227,7 +227,7 @@ def bench_hook(rows: int, runs: int) -> None:
                   f"p90 {sorted(times)[int(len(times) * 0.9)] * 1000:6.0f} ms")
             print(f"{label + ' (the hook itself)':60}p50 {statistics.median(in_process) * 1000:6.0f} ms")
             if server == "1":
-                hook_server.stop(tmp_db)
+                hook_client.stop(tmp_db)
         py = [wall([PY, "-c", "import core"]) for _ in range(runs)]
         label = "python -c 'import core' (for reference)"
         print(f"{label:60}p50 {statistics.median(py) * 1000:6.0f} ms")

@@ -2,13 +2,13 @@
 
 import sys
 
-from .claude_code import hook_server
+from .claude_code import hook_client
 from .process_exit import exit_now
 
 # A hook runs on Claude Code's critical path: hand it to the hook server before loading the command line.
-_hook = hook_server.parse_hook_argv(sys.argv[1:])
+_hook = hook_client.parse_hook_argv(sys.argv[1:])
 if _hook is not None:
-    exit_now(hook_server.run_hook_command(*_hook))
+    exit_now(hook_client.run_hook_command(*_hook))
 
 from .cli import main  # noqa: E402 - only when it is not a hook
 

@@ -15,12 +15,12 @@ def _serve(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     import sys
 
-    from core.claude_code import hook_server
+    from core.claude_code import hook_client
 
     # A hook runs on Claude Code's critical path: hand it to the hook server before loading the command line.
-    hook = hook_server.parse_hook_argv(sys.argv[1:] if argv is None else argv)
+    hook = hook_client.parse_hook_argv(sys.argv[1:] if argv is None else argv)
     if hook is not None:
-        return hook_server.run_hook_command(*hook)
+        return hook_client.run_hook_command(*hook)
     from core.cli import main as cli_main
 
     return cli_main(argv, serve=lambda args: _serve(args))
@@ -31,12 +31,12 @@ def script() -> None:
     but for `serve`, whose server shuts down as usual."""
     import sys
 
-    from core.claude_code import hook_server
+    from core.claude_code import hook_client
     from core.process_exit import exit_now
 
     argv = sys.argv[1:]
     code = main(argv)
-    if hook_server.parse_hook_argv(argv) is None:
+    if hook_client.parse_hook_argv(argv) is None:
         from core.cli.aliases import command_index, translate_legacy
 
         args = translate_legacy(list(argv))

@@ -8,14 +8,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import hook_server
+from . import hook_client
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    hook = hook_server.parse_hook_argv(argv)
-    if hook is not None:  # before loading the rest: see hook_server
-        return hook_server.run_hook_command(*hook)
+    hook = hook_client.parse_hook_argv(argv)
+    if hook is not None:  # before loading the rest: see hook_client
+        return hook_client.run_hook_command(*hook)
     from ..cli import COMMON_DEFAULTS
     from ..cli.context import CliError
     from ..cli.parser import common_parent

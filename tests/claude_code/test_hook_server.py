@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from core import ModelConfigManager
-from core.claude_code import hook_server
+from core.claude_code import hook_client
 
 from .conftest import CWD, SESSION, assistant, ledger_snapshot, write
 
@@ -56,7 +56,7 @@ def served(proc: subprocess.CompletedProcess[str]) -> bool:
 
 
 def wait_for_server(db: Path) -> None:
-    assert hook_server.serving(db, timeout=20), "no hook server came up"
+    assert hook_client.serving(db, timeout=20), "no hook server came up"
 
 
 def wait_gone(path: Path, timeout: float = 20.0) -> None:
@@ -67,21 +67,21 @@ def wait_gone(path: Path, timeout: float = 20.0) -> None:
 
 
 def send(db: Path, request: dict[str, Any]) -> dict[str, Any]:
-    path = hook_server.socket_path(db)
+    path = hook_client.socket_path(db)
     assert path is not None
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
         client.settimeout(20)
         client.connect(str(path))
         client.sendall(json.dumps(request).encode())
         client.shutdown(socket.SHUT_WR)
-        return json.loads(hook_server._read_all(client, 1 << 20))  # type: ignore[no-any-return]
+        return json.loads(hook_client.read_all(client, 1 << 20))  # type: ignore[no-any-return]
 
 
 def server_alive(db: Path) -> bool:
     """Whether a server holds the ledger's lock (one starting up included)."""
     import fcntl
 
-    lock = hook_server.lock_path(db)
+    lock = hook_client.lock_path(db)
     if not lock.exists():
         return False
     with lock.open("a") as handle:
@@ -95,12 +95,12 @@ def server_alive(db: Path) -> bool:
 
 def stop_server(db: Path) -> None:
     """Stop the server (one still starting, a hook just launched it, is waited for first)."""
-    path = hook_server.socket_path(db)
+    path = hook_client.socket_path(db)
     assert path is not None
     if not server_alive(db):
         return
     wait_for_server(db)
-    assert hook_server.stop(db)
+    assert hook_client.stop(db)
     wait_gone(path)
 
 
@@ -110,7 +110,7 @@ def stop_payload(transcript: Path) -> dict[str, Any]:
 
 
 def test_hook_command_lines_are_recognised() -> None:
-    parse = hook_server.parse_hook_argv
+    parse = hook_client.parse_hook_argv
     assert parse(["hook", "stop"]) == ("stop", None, None)
     assert parse(["hook", "pre-tool-use", "--db", "/d/u.db", "--config-dir=/c"]) == ("pre-tool-use", "/d/u.db", "/c")
     assert parse(["--db", "/d/u.db", "hook", "session-start"]) == ("session-start", "/d/u.db", None)
@@ -124,7 +124,7 @@ def test_the_first_hook_runs_itself_and_starts_a_server_that_answers_the_next(le
     first = hook("stop", stop_payload(main))
     assert not served(first)  # no server yet: the hook ran in its own process
     wait_for_server(ledger)
-    sock = hook_server.socket_path(ledger)
+    sock = hook_client.socket_path(ledger)
     assert sock is not None and stat.S_IMODE(os.stat(sock).st_mode) == 0o600
     for n in range(2, 5):
         write(main, [assistant(f"msg_{n}", f"req_{n}", ts=NOW)], mode="a")
@@ -177,9 +177,9 @@ def test_a_server_of_another_version_steps_down(ledger: Path) -> None:
     payload = {"session_id": SESSION, "cwd": CWD, "hook_event_name": "SessionStart", "source": "startup"}
     hook("session-start", payload)
     wait_for_server(ledger)
-    answer = send(ledger, {"v": hook_server.PROTOCOL, "stamp": "another copy", "event": "session-start"})
+    answer = send(ledger, {"v": hook_client.PROTOCOL, "stamp": "another copy", "event": "session-start"})
     assert answer == {"ok": False, "why": "another version of model-config"}
-    sock = hook_server.socket_path(ledger)
+    sock = hook_client.socket_path(ledger)
     assert sock is not None
     wait_gone(sock)
     assert not served(hook("session-start", payload))  # and the next hook starts a fresh one
@@ -187,7 +187,7 @@ def test_a_server_of_another_version_steps_down(ledger: Path) -> None:
 
 
 def test_a_stale_socket_is_replaced_and_an_idle_server_exits(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    sock = hook_server.socket_path(ledger)
+    sock = hook_client.socket_path(ledger)
     assert sock is not None
     dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     dead.bind(str(sock))  # a socket file nobody listens on (a killed server's)
@@ -205,25 +205,25 @@ def test_hooks_run_in_their_own_process_when_the_server_is_off(ledger: Path, mon
     for _ in range(2):
         assert not served(hook("session-start", payload))
     time.sleep(0.5)
-    sock = hook_server.socket_path(ledger)
+    sock = hook_client.socket_path(ledger)
     assert sock is not None and not sock.exists()
 
 
 def test_a_hook_is_only_sent_to_a_socket_of_this_user(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     payload = json.dumps({"session_id": SESSION, "cwd": CWD, "hook_event_name": "SessionStart", "source": "startup"})
-    sock = hook_server.socket_path(ledger)
+    sock = hook_client.socket_path(ledger)
     assert sock is not None
     sock.write_text("not a socket")
-    assert hook_server.forward("session-start", payload, None, None) is None
+    assert hook_client.forward("session-start", payload, None, None) is None
     sock.unlink()
     hook("session-start", json.loads(payload))
     wait_for_server(ledger)
-    answer = hook_server.forward("session-start", payload, None, None)
+    answer = hook_client.forward("session-start", payload, None, None)
     assert answer is not None and "budgets" in answer["stdout"]
     # Owned by someone else (as another user's socket in a shared directory would be): not even connected to.
     real_uid = os.getuid()
     monkeypatch.setattr(os, "getuid", lambda: real_uid + 1)
-    assert hook_server.forward("session-start", payload, None, None) is None
+    assert hook_client.forward("session-start", payload, None, None) is None
 
 
 def test_undecodable_input_is_logged_and_the_hook_exits_0(ledger: Path) -> None:
@@ -245,9 +245,9 @@ def test_a_failing_hand_off_runs_the_hook_here(ledger: Path, monkeypatch: pytest
     payload = {"session_id": SESSION, "cwd": CWD, "hook_event_name": "SessionStart", "source": "startup"}
     hook("session-start", payload)  # a server runs: the hand-off fails while the request is made
     wait_for_server(ledger)
-    monkeypatch.setattr(hook_server, "code_stamp", broken)
+    monkeypatch.setattr(hook_client, "code_stamp", broken)
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(payload)))
-    assert hook_server.run_hook_command("session-start", None, None) == 0
+    assert hook_client.run_hook_command("session-start", None, None) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["hookSpecificOutput"]["additionalContext"].startswith("model-config budgets:")
 
