@@ -74,16 +74,17 @@ class Writer:
     def write(self, lines: Sequence[UsageLine], replacements: Sequence[tuple[str, UsageLine]],
               states: list[dict[str, Any]]) -> None:
         tracker, ledger = self.tracker, self.ledger
+        # Rows are priced before anything waits for the commit in flight, which they then overlap.
+        replaced = line_rows(tracker, [line for _, line in replacements], self.unknown) if replacements else []
+        rows = line_rows(tracker, lines, self.unknown)
         if replacements:
             # First: a replaced record's request id is free again for a new line that carries it (a sidechain
             # replay stored under req_2, superseded by the main copy under req_1, then the main thread's own
             # req_2 arrives in the same batch).
             self.bulk.drain()
-            rows = line_rows(tracker, [line for _, line in replacements], self.unknown)
             pairs = [(old, dict(zip(USAGE_COLUMNS, row, strict=True)))
-                     for (old, _), row in zip(replacements, rows, strict=True)]
+                     for (old, _), row in zip(replacements, replaced, strict=True)]
             self.fresh += ledger.replace_requests(pairs)[1]
-        rows = line_rows(tracker, lines, self.unknown)
         self.given += len(rows)
         # The files' states commit with their records: a file is never marked read without them.
         self.bulk.add(rows, then=(lambda conn: ledger.save_import_states(conn, states)) if states else None)
