@@ -220,7 +220,14 @@ class _Run:
     # -- dedupe --------------------------------------------------------------------------
 
     def offer(self, line: UsageLine) -> None:
-        self._look_up(line)
+        if self.check_ledger or not self.evicted.empty:
+            self._look_up(line)
+        key, message_id = line.key, line.message_id
+        if key not in self.kept and (message_id is None or message_id not in self.by_message):
+            # The usual case, first: no copy of this request kept, nor anything with its message id.
+            self.pending[key] = line
+            self._keep(Kept.of(line))
+            return
         old = self.kept.get(line.key)
         if old is None and line.message_id is not None:
             for key in self._message_keys(line.message_id):
