@@ -220,7 +220,7 @@ class _Run:
     # -- dedupe --------------------------------------------------------------------------
 
     def offer(self, line: UsageLine) -> None:
-        if self.check_ledger or not self.evicted.empty:
+        if self.check_ledger or not self.evicted.empty:  # else the ledger holds no copy of it (see _look_up)
             self._look_up(line)
         key, message_id = line.key, line.message_id
         if key not in self.kept and (message_id is None or message_id not in self.by_message):
@@ -228,10 +228,10 @@ class _Run:
             self.pending[key] = line
             self._keep(Kept.of(line))
             return
-        old = self.kept.get(line.key)
-        if old is None and line.message_id is not None:
-            for key in self._message_keys(line.message_id):
-                candidate = self.kept[key]
+        old = self.kept.get(key)
+        if old is None and message_id is not None:
+            for other in self._message_keys(message_id):
+                candidate = self.kept[other]
                 if is_replay(line, candidate):
                     old = candidate
                     break

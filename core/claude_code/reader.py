@@ -231,7 +231,8 @@ def _widen(sender: Any) -> None:
     With the default, each worker spent about half its time blocked on a full pipe (0.53 s of 1.1 s on
     the 100k-line benchmark corpus) and the importer, behind by one batch, waited on the workers in
     turn. With 1 MiB the workers finish before the importer: `bench_import.py`'s first import went from
-    1.24 s to 1.13 s in the call and from 1.51 s to 1.42 s as the CLI (medians of five runs each).
+    1.24 s to 1.13 s in the call and from 1.51 s to 1.42 s as the CLI (one run of the script before the
+    change and one after, medians of five imports each).
     """
     try:
         import fcntl
