@@ -43,7 +43,7 @@ def corpus(name: str, sessions: int, requests: int, payload: int, seed: int = 1)
     """A generated Claude config dir, built once and reused."""
     root = CACHE / name
     marker = root / "corpus.json"
-    params = {"sessions": sessions, "requests": requests, "payload": payload, "seed": seed, "version": 4}
+    params = {"sessions": sessions, "requests": requests, "payload": payload, "seed": seed, "version": 5}
     if marker.exists():
         info = json.loads(marker.read_text())
         if info.get("params") == params:

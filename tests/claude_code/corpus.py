@@ -293,7 +293,7 @@ class Corpus:
             data = text.encode()
             path.write_bytes(data)
             self.stats.files += 1
-            self.stats.lines += text.count("\n") + 1
+            self.stats.lines += len(lines) + (path in self._torn)  # the torn last line included
             self.stats.bytes += len(data)
             self.stats.paths.append(path)
         return self.stats
