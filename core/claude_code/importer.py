@@ -220,8 +220,7 @@ class _Run:
     # -- dedupe --------------------------------------------------------------------------
 
     def offer(self, line: UsageLine) -> None:
-        if self.check_ledger or not self.evicted.empty:  # else the ledger holds no copy of it (see _look_up)
-            self._look_up(line)
+        self._look_up(line)
         key, message_id = line.key, line.message_id
         if key not in self.kept and (message_id is None or message_id not in self.by_message):
             # The usual case, first: no copy of this request kept, nor anything with its message id.
@@ -290,6 +289,8 @@ class _Run:
         That is when the ledger held anything before this run, or when this run wrote and then
         evicted (to bound memory) a copy with the same message id.
         """
+        if not self.check_ledger and self.evicted.empty:
+            return  # a first import with nothing evicted yet: no stored copy to look for
         prefix = line.message_id if line.message_id is not None else line.key
         h = hash(prefix)
         if not (self.check_ledger or h in self.evicted) or h in self.loaded:
