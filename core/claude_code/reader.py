@@ -246,7 +246,10 @@ def _worker(batches: list[list[FileTask]], sender: Any, inherited: list[Any]) ->
     """(Reader process.) Read batches in order, send each one's results; a failure is sent, not raised."""
     for receiver in inherited:
         receiver.close()
-    gc.freeze()  # the heap inherited from the importer: never walked here, so never copied on write
+    # A short-lived process that makes no cycles: no collector passes, so the heap inherited from the
+    # importer is never walked, nor copied on write (the importer pauses its own collector around the
+    # read, so a worker also inherits it off; this does not rely on that).
+    gc.disable()
     try:
         for batch in batches:
             sender.send(("ok", read_batch(batch)))
