@@ -13,7 +13,6 @@ install it: npm install --prefix benchmarks/.cache ccusage@20.0.24 @ccusage/ccus
 from __future__ import annotations
 
 import argparse
-import compileall
 import importlib.util
 import json
 import os
@@ -24,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_core import compile_packages  # benchmarks/ is this script's directory, first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".cache"
@@ -103,6 +104,12 @@ def run_import(db: Path, root: Path, one_process: bool = False) -> dict[str, flo
     return result
 
 
+def cli_import(root: Path, db: Path) -> list[str]:
+    """`model-config import claude-code` (as `python -m core`) of `root` into `db`."""
+    return [PY, "-m", "core", "import", "claude-code", "--path", str(root), "--db", str(db), "--config-dir",
+            str(db.parent), "--json"]
+
+
 def bench_import(root: Path, stats: dict[str, int], runs: int) -> None:
     print(f"\ncorpus: {stats['files']:,} files, {stats['lines']:,} lines, {stats['bytes'] / 1e6:.0f} MB ({root})")
     ccusage = find_ccusage()
@@ -123,10 +130,8 @@ def bench_import(root: Path, stats: dict[str, int], runs: int) -> None:
             second.append(run_import(db, root))
             second.append(run_import(db, root))
             single.append(run_import(Path(tmp) / f"s{i}.db", root, one_process=True))
-            cli_first.append(wall([PY, "-m", "core", "import", "claude-code", "--path", str(root), "--db",
-                                   str(Path(tmp) / f"c{i}.db"), "--config-dir", tmp, "--json"]))
-        cli_second = [wall([PY, "-m", "core", "import", "claude-code", "--path", str(root), "--db",
-                            str(Path(tmp) / "u0.db"), "--config-dir", tmp, "--json"]) for _ in range(runs)]
+            cli_first.append(wall(cli_import(root, Path(tmp) / f"c{i}.db")))
+        cli_second = [wall(cli_import(root, Path(tmp) / "u0.db")) for _ in range(runs)]
     med = statistics.median
     print(f"{'':34}{'median':>10}")
     if cc_times:
@@ -254,10 +259,7 @@ def main() -> None:
     parser.add_argument("--hook-runs", type=int, default=21)
     parser.add_argument("--skip-hook", action="store_true")
     args = parser.parse_args()
-    # Start-up figures assume compiled modules, as an installed package has (pip compiles at install).
-    # A checkout gets them on first import, unless PYTHONDONTWRITEBYTECODE is set: compile them here.
-    for package in ("core", "server", "resources"):
-        compileall.compile_dir(ROOT / package, quiet=2)
+    compile_packages()
     CACHE.mkdir(parents=True, exist_ok=True)
     root, stats = corpus("corpus-100k", sessions=args.sessions, requests=40, payload=60)
     bench_import(root, stats, args.runs)

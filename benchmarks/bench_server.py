@@ -12,7 +12,6 @@ so the cache never changes):
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
 import shutil
@@ -28,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
-from bench_core import cached_ledger  # noqa: E402  (the shared, cached 1M-record ledger)
+from bench_core import cached_ledger, compile_packages  # noqa: E402  (the shared, cached 1M-record ledger)
 
 AGENTS = ["backend-engineer", "frontend-engineer", "qa-engineer", "security-auditor", "docs-writer", "architect"]
 MODELS = ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5", "claude-sonnet-5", "claude-opus-5"]
@@ -95,10 +94,7 @@ def main() -> int:
     parser.add_argument("--starts", type=int, default=10)
     parser.add_argument("--max-age-hours", type=float, default=24.0, help="rebuild a cached ledger older than this")
     args = parser.parse_args()
-    # Start-up figures assume compiled modules, as an installed package has (pip compiles at install).
-    # A checkout gets them on first import, unless PYTHONDONTWRITEBYTECODE is set: compile them here.
-    for package in ("core", "server", "resources"):
-        compileall.compile_dir(ROOT / package, quiet=2)
+    compile_packages()
 
     source, _ = cached_ledger(args.records, args.days, rebuild=False, max_age_hours=args.max_age_hours)
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
