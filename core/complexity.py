@@ -108,6 +108,8 @@ def _compiled() -> tuple[list[tuple[str, str, float, re.Pattern[str]]], re.Patte
         for name, level, weight, pattern in _SIGNALS
     ]
     return signals, re.compile(_STEP_PATTERN, re.IGNORECASE)
+
+
 _MAX_ANALYSED = 20_000
 
 

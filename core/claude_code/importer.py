@@ -174,7 +174,7 @@ class _Run:
         # Counted here, into the summary at the end: a pydantic model's attribute is slow to update.
         lines = usage_lines = duplicates = malformed = synthetic = before_since = 0
         offer = self.offer
-        # The price catalogue takes 0.1-0.3 s to load: load it while worker processes read the first files.
+        # The price catalogue takes 0.06-0.3 s to load: load it while worker processes read the first files.
         for n, result in enumerate(read_files(tasks, meanwhile=self._load_prices)):
             for entry in result.entries:
                 offer(entry)

@@ -1,6 +1,6 @@
 """Resolved prices kept on disk between hook runs, so a hook does not load the price catalogue.
 
-Loading genai-prices' data costs 0.1-0.3 s, much of what a hook may take. A `PriceBook` caches each
+Loading genai-prices' data costs 0.06-0.3 s, much of what a hook may take. A `PriceBook` caches each
 (model id, UTC date, batch, fast) resolution in memory; this module saves those resolutions next
 to the ledger and loads them into the next process's `PriceBook`, so a Stop hook that prices the
 same models on the same day never opens the catalogue. The file is only a cache: it is tied to the
