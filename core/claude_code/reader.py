@@ -28,6 +28,7 @@ PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, starting worker processes c
 MAX_WORKERS = 4
 BATCH_BYTES = 1024 * 1024
 PIPE_BYTES = 1024 * 1024  # see _widen
+READ_BUFFER_BYTES = 1024 * 1024  # see _lines
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,11 @@ def _read(task: FileTask, result: FileResult) -> None:
 
 
 def _lines(path: Path, start: int) -> Iterator[bytes]:
-    """The file's lines from `start`, each with its newline (the last one may lack it)."""
-    with path.open("rb") as handle:
+    """The file's lines from `start`, each with its newline (the last one may lack it).
+
+    Through a 1 MiB buffer: with the default 8 KiB, splitting the benchmark corpus into lines took
+    120-150 ms of CPU against 90 ms (transcript lines run to hundreds of KiB)."""
+    with path.open("rb", buffering=READ_BUFFER_BYTES) as handle:
         handle.seek(start)
         yield from handle
 
