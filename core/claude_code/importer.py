@@ -116,10 +116,12 @@ class _Run:
         self.agent_types = {os.path.realpath(k): v for k, v in agent_types.items()}  # canonical, as discovery
         self.since_us = to_us(local_midnight(since, manager.settings.zone)) if since else None
         self.now_us = time.time_ns() // 1000
-        # Copies kept so far (this run's and the stored ones looked up), by key and by message id. Bounded:
-        # beyond KEEP_IN_MEMORY the oldest stored ones are dropped, remembered only in a Bloom filter of
-        # their message ids (`evicted`, fixed size), so a later copy of them is looked up in the ledger.
-        self.kept: dict[str, Kept] = {}
+        # Copies kept so far, by key and by message id: this run's as the lines themselves (written once
+        # they leave `pending` and `replacing`; building a record for each cost 35 ms of a 1 s import),
+        # the stored ones looked up as `Kept`. Bounded: beyond KEEP_IN_MEMORY the oldest written ones are
+        # dropped, remembered only in a Bloom filter of their message ids (`evicted`, fixed size), so a
+        # later copy of them is looked up in the ledger.
+        self.kept: dict[str, UsageLine | Kept] = {}
         self.by_message: dict[str, str | list[str]] = {}
         self.loaded: set[int] = set()  # message ids whose stored copies are in `kept`
         self.evicted = Bloom()
@@ -225,7 +227,7 @@ class _Run:
         if key not in self.kept and (message_id is None or message_id not in self.by_message):
             # The usual case, first: no copy of this request kept, nor anything with its message id.
             self.pending[key] = line
-            self._keep(Kept.of(line))
+            self._keep(line)
             return
         old = self.kept.get(key)
         if old is None and message_id is not None:
@@ -236,12 +238,12 @@ class _Run:
                     break
         if old is None:
             self.pending[line.key] = line
-            self._keep(Kept.of(line))
+            self._keep(line)
             return
-        if old.foreign or not better(line, old):
+        if (type(old) is Kept and old.foreign) or not better(line, old):
             self.duplicates += 1
             return
-        if not old.stored:
+        if type(old) is UsageLine and self._unwritten(old):
             # Still waiting to be written (itself new, or replacing a stored record): swap the copy.
             self.duplicates += 1
             if self.pending.pop(old.key, None) is not None:
@@ -253,7 +255,11 @@ class _Run:
             self.superseded += 1
             self.replacing[old.key] = line
         self._forget(old)
-        self._keep(Kept.of(line))
+        self._keep(line)
+
+    def _unwritten(self, line: UsageLine) -> bool:
+        """This run's copy is still waiting to be written (new, or replacing a stored record)."""
+        return self.pending.get(line.key) is line or any(ln is line for ln in self.replacing.values())
 
     def _message_keys(self, message_id: str) -> list[str]:
         keys = self.by_message.get(message_id)
@@ -261,7 +267,7 @@ class _Run:
             return []
         return [keys] if isinstance(keys, str) else keys
 
-    def _keep(self, kept: Kept) -> None:
+    def _keep(self, kept: UsageLine | Kept) -> None:
         self.kept[kept.key] = kept
         mid = kept.message_id
         if mid is not None:
@@ -273,7 +279,7 @@ class _Run:
             else:
                 keys.append(kept.key)
 
-    def _forget(self, kept: Kept) -> None:
+    def _forget(self, kept: UsageLine | Kept) -> None:
         self.kept.pop(kept.key, None)
         mid = kept.message_id
         if mid is not None:
@@ -306,11 +312,12 @@ class _Run:
             self._keep(Kept.from_row(row, SOURCE))
 
     def _evict(self) -> None:
-        """Drop the oldest stored copies from memory; a later copy of them is looked up in the ledger."""
+        """Drop the oldest copies from memory (run after a flush: every one is written by then); a later copy
+        of them is looked up in the ledger."""
         if len(self.kept) <= KEEP_IN_MEMORY:
             return
         excess = len(self.kept) - KEEP_IN_MEMORY // 2
-        for key in [k for k, v in self.kept.items() if v.stored][:excess]:
+        for key in list(self.kept)[:excess]:
             kept = self.kept[key]
             self._forget(kept)
             h = hash(kept.message_id if kept.message_id is not None else kept.key)
@@ -321,12 +328,10 @@ class _Run:
 
     def flush(self) -> None:
         """Hand what was decided to the writer; files' states are saved after their records."""
+        # What leaves `pending` and `replacing` here is written before anything reads the ledger again (see
+        # _look_up): from now on its copy in `kept` counts as stored.
         lines = list(self.pending.values())
         replacements = list(self.replacing.items())
-        for line in [*lines, *self.replacing.values()]:
-            kept = self.kept.get(line.key)
-            if kept is not None:
-                kept.stored = True  # written before anything reads the ledger again (see _look_up)
         self.summary.duplicates_skipped += self.duplicates
         self.summary.superseded += self.superseded
         self.duplicates = self.superseded = 0

@@ -61,7 +61,8 @@ class UsageLine(NamedTuple):
 
 @dataclass(slots=True)
 class Kept:
-    """A copy already kept (in this run or in the ledger), with what the ranking needs."""
+    """A stored copy looked up in the ledger, with what the ranking needs (this run's copies are kept as
+    their `UsageLine`)."""
 
     key: str
     message_id: str | None
@@ -75,14 +76,7 @@ class Kept:
     cache_write_1h_tokens: int
     fast: bool
     web_search_requests: int
-    stored: bool = False  # in the ledger (else waiting to be written)
     foreign: bool = False  # recorded by another source (track_usage): never replaced
-
-    @classmethod
-    def of(cls, line: UsageLine) -> Kept:
-        return cls(line.key, line.message_id, line.session_id, line.ts_us, line.total, line.sidechain,
-                   line.agent_type, line.project_id, line.model, line.cache_write_1h_tokens, line.fast,
-                   line.web_search_requests)
 
     @classmethod
     def from_row(cls, row: dict[str, Any], source: str) -> Kept:
@@ -90,7 +84,7 @@ class Kept:
         total = row["input_tokens"] + row["output_tokens"] + row["cache_write_tokens"] + row["cache_read_tokens"]
         return cls(key, message_id_of(key), row["session_id"], row["ts_us"], total, row["agent_type"] != MAIN_AGENT,
                    row["agent_type"], row["project_id"], row["model"], row["cache_write_1h_tokens"], bool(row["fast"]),
-                   row["web_search_requests"], stored=True, foreign=row["source"] != source)
+                   row["web_search_requests"], foreign=row["source"] != source)
 
 
 def message_id_of(key: str) -> str | None:
@@ -118,7 +112,7 @@ def _tie(x: UsageLine | Kept) -> tuple[Any, ...]:
             x.web_search_requests, x.key)
 
 
-def is_replay(new: UsageLine, old: Kept) -> bool:
+def is_replay(new: UsageLine, old: UsageLine | Kept) -> bool:
     """A sidechain copy of a parent message under another request id.
 
     Anthropic message ids (`msg_...`) are unique, so a replay matches in any session (the kept

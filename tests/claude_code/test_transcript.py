@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -178,6 +179,16 @@ def _line(**kw: object) -> UsageLine:
     return UsageLine(**base)  # type: ignore[arg-type]
 
 
+def _stored(line: UsageLine) -> Kept:
+    """The copy the importer keeps for `line` once it is in the ledger (looked up by a later run)."""
+    row = {"request_id": line.key, "session_id": line.session_id, "ts_us": line.ts_us, "agent_type": line.agent_type,
+           "project_id": line.project_id, "model": line.model, "input_tokens": line.input_tokens,
+           "output_tokens": line.output_tokens, "cache_write_tokens": line.cache_write_tokens,
+           "cache_write_1h_tokens": line.cache_write_1h_tokens, "cache_read_tokens": line.cache_read_tokens,
+           "web_search_requests": line.web_search_requests, "fast": int(line.fast), "source": "claude-code"}
+    return Kept.from_row(row, "claude-code")
+
+
 @pytest.mark.parametrize(("new", "old", "replaces"), [
     (_line(sidechain=False), _line(sidechain=True, agent_type="subagent", output_tokens=99), True),
     (_line(sidechain=True, agent_type="x", output_tokens=99), _line(sidechain=False), False),
@@ -189,17 +200,21 @@ def _line(**kw: object) -> UsageLine:
     (_line(), _line(), False),
 ])
 def test_which_copy_is_kept(new: UsageLine, old: UsageLine, replaces: bool) -> None:
-    assert better(new, Kept.of(old)) is replaces
+    # Against a copy kept in this run (the line itself) and against the same copy stored by an earlier run.
+    assert better(new, old) is replaces
+    assert better(new, _stored(old)) is replaces
     if new != old:
-        assert better(old, Kept.of(new)) is not replaces  # a strict order: the kept copy never depends on order
+        assert better(old, new) is not replaces  # a strict order: the kept copy never depends on order
+        assert better(old, _stored(new)) is not replaces
 
 
-def test_replays() -> None:
-    parent = Kept.of(_line(key="msg_1:req_a", message_id="msg_1", session_id="s1"))
+@pytest.mark.parametrize("kept", [lambda line: line, _stored], ids=["this run", "stored"])
+def test_replays(kept: Callable[[UsageLine], UsageLine | Kept]) -> None:
+    parent = kept(_line(key="msg_1:req_a", message_id="msg_1", session_id="s1"))
     assert is_replay(_line(key="msg_1:req_b", message_id="msg_1", session_id="s1", sidechain=True), parent)
     assert is_replay(_line(key="msg_1:req_b", message_id="msg_1", session_id="s2", sidechain=True), parent)
     assert not is_replay(_line(key="msg_1:req_b", message_id="msg_1", session_id="s1", sidechain=False), parent)
-    gateway = Kept.of(_line(key="ocgo:r1", message_id="ocgo", session_id="s1"))
+    gateway = kept(_line(key="ocgo:r1", message_id="ocgo", session_id="s1"))
     assert not is_replay(_line(key="ocgo:r2", message_id="ocgo", session_id="s2", sidechain=True), gateway)
     assert is_replay(_line(key="ocgo:r2", message_id="ocgo", session_id="s1", sidechain=True), gateway)
 
