@@ -19,7 +19,6 @@ from typing import Annotated, Any
 import msgspec
 import orjson
 
-from ..windows import to_us
 from .transcript import MAIN_AGENT, MALFORMED, NOT_USAGE, SYNTHETIC, Skip, UsageLine
 
 # Every usage line carries this key; a line without it is skipped before it is parsed.
@@ -314,23 +313,19 @@ def _counts(usage: dict[str, Any]) -> tuple[int, int, int, int, int, int] | None
     return inp, out, write, hour, read, searches
 
 
-_HOURS: dict[str, int] = {}  # "2026-02-19T02" -> that hour's UTC microseconds
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
 
 
 def _timestamp_us(value: Any) -> int | None:
-    """UTC microseconds of an ISO 8601 time; Claude Code's `2026-02-19T02:08:35.084Z` without datetime math."""
+    """UTC microseconds of an ISO 8601 time (Claude Code writes `2026-02-19T02:08:35.084Z`); a time
+    without an offset is UTC.
+
+    `datetime.fromisoformat` (C) and one subtraction take 0.28 us a line; slicing the usual shape in
+    Python took 0.9 us.
+    """
     if type(value) is not str or not value:
         return None
-    if len(value) == 24 and value[10] == "T" and value[23] == "Z" and value[19] == ".":
-        base = _HOURS.get(value[:13])
-        if base is None:
-            parsed = _timestamp_us(value[:13] + ":00:00+00:00")
-            if parsed is None:
-                return None
-            base = _HOURS[value[:13]] = parsed
-        mm, ss, ms = value[14:16], value[17:19], value[20:23]
-        if value[16] == ":" and mm.isdigit() and ss.isdigit() and ms.isdigit() and mm < "60" and ss < "60":
-            return base + (int(mm) * 60 + int(ss)) * 1_000_000 + int(ms) * 1000
     try:
         ts = datetime.fromisoformat(value)
     except ValueError:
@@ -339,7 +334,7 @@ def _timestamp_us(value: Any) -> int | None:
         ts = ts.replace(tzinfo=UTC)
     if ts.year < 2000:
         return None
-    return to_us(ts)
+    return (ts - _EPOCH) // _ONE_US
 
 
 def _text(value: Any, limit: int) -> str | None:
