@@ -129,6 +129,7 @@ class _Run:
         self.check_ledger = self.ledger.totals("*").ops > 0
         self.pending: dict[str, UsageLine] = {}  # key -> copy to insert
         self.replacing: dict[str, UsageLine] = {}  # request id of a stored record -> copy that supersedes it
+        self.replaces: dict[str, str] = {}  # key of a copy in `replacing` -> the request id it supersedes
         self.duplicates = 0  # counted here in the hot path, added to the summary at each flush
         self.superseded = 0
         # Each chunk of records commits while the next files are parsed (see pipeline.Writer); anything
@@ -243,23 +244,21 @@ class _Run:
         if (type(old) is Kept and old.foreign) or not better(line, old):
             self.duplicates += 1
             return
-        if type(old) is UsageLine and self._unwritten(old):
-            # Still waiting to be written (itself new, or replacing a stored record): swap the copy.
+        if type(old) is UsageLine and (old.key in self.pending or old.key in self.replaces):
+            # This run's copy, still waiting to be written (itself new, or replacing a stored record): swap it.
             self.duplicates += 1
             if self.pending.pop(old.key, None) is not None:
                 self.pending[line.key] = line
             else:
-                target = next(k for k, ln in self.replacing.items() if ln.key == old.key)
+                target = self.replaces.pop(old.key)
                 self.replacing[target] = line
+                self.replaces[line.key] = target
         else:
             self.superseded += 1
             self.replacing[old.key] = line
+            self.replaces[line.key] = old.key
         self._forget(old)
         self._keep(line)
-
-    def _unwritten(self, line: UsageLine) -> bool:
-        """This run's copy is still waiting to be written (new, or replacing a stored record)."""
-        return self.pending.get(line.key) is line or any(ln is line for ln in self.replacing.values())
 
     def _message_keys(self, message_id: str) -> list[str]:
         keys = self.by_message.get(message_id)
@@ -338,6 +337,7 @@ class _Run:
         states, self.states_to_save = self.states_to_save, []
         self.pending = {}
         self.replacing = {}
+        self.replaces = {}
         if lines or replacements or states:
             self.writer.write(lines, replacements, states)
         self._evict()

@@ -69,6 +69,43 @@ def test_replay_imported_first_is_superseded_by_the_parent(project: Path, manage
     assert (row["request_id"], row["agent_type"], row["cache_read_tokens"]) == ("msg_1:req_parent", "main", 20)
 
 
+def test_a_copy_superseding_a_stored_record_is_itself_replaced_before_it_is_written(
+        project: Path, manager: ModelConfigManager) -> None:
+    # Run 1 stores a sidechain replay. Run 2 reads the parent message in the session's transcript (it
+    # supersedes the stored replay), then a later snapshot of it in a resumed session's file, which takes
+    # the place of that copy before it is written: one record, the largest copy.
+    sub = write(project / SESSION / "subagents" / "agent-a1.jsonl",
+                [assistant("msg_1", "req_replay", sidechain=True, u=usage(read=50_000))])
+    import_claude_code(manager, [str(sub)])
+    first = write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_parent", u=usage(out=5))])
+    resumed = write(project / "ffff-resumed.jsonl",
+                    [assistant("msg_1", "req_parent", session="ffff-resumed", u=usage(out=50))])
+    s = import_claude_code(manager, [str(first), str(sub), str(resumed)])
+    assert (s.new_records, s.superseded, s.duplicates_skipped) == (0, 1, 1)
+    [row] = rows(manager)
+    assert (row["request_id"], row["agent_type"], row["output_tokens"]) == ("msg_1:req_parent", "main", 50)
+    totals = manager.ledger.totals("*")
+    assert (totals.ops, totals.output_tokens, totals.cache_read_tokens) == (1, 50, 0)  # rollups followed
+
+
+def test_a_replay_superseding_a_stored_replay_gives_way_to_the_parent(project: Path, manager: ModelConfigManager
+                                                                      ) -> None:
+    # A larger sidechain replay supersedes the stored one, then the parent (never a sidechain) supersedes it,
+    # all in one run and under three request ids.
+    old = write(project / SESSION / "subagents" / "agent-a1.jsonl",
+                [assistant("msg_1", "req_replay_1", sidechain=True, u=usage(read=10))])
+    import_claude_code(manager, [str(old)])
+    main = write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_parent", u=usage(read=20))])
+    # Another session's subagent (read first: its folder sorts before the transcript) replays it too.
+    larger = write(project / "0000-other" / "subagents" / "agent-a0.jsonl",
+                   [assistant("msg_1", "req_replay_2", session="0000-other", sidechain=True, u=usage(read=90_000))])
+    s = import_claude_code(manager, [str(larger), str(main), str(old)])
+    assert (s.new_records, s.superseded) == (0, 1)
+    [row] = rows(manager)
+    assert (row["request_id"], row["agent_type"], row["cache_read_tokens"]) == ("msg_1:req_parent", "main", 20)
+    assert manager.ledger.totals("*").ops == 1
+
+
 def test_subagent_type_from_meta_file(project: Path, manager: ModelConfigManager) -> None:
     sub = project / SESSION / "subagents"
     write(sub / "agent-a1.jsonl", [assistant("msg_1", "req_1", sidechain=True)])
