@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,8 +129,8 @@ class _Run:
         # A fresh ledger holds nothing to compare with: skip the per-message lookups.
         self.check_ledger = self.ledger.totals("*").ops > 0
         self.pending: dict[str, UsageLine] = {}  # key -> copy to insert
-        self.replacing: dict[str, UsageLine] = {}  # request id of a stored record -> copy that supersedes it
-        self.replaces: dict[str, str] = {}  # key of a copy in `replacing` -> the request id it supersedes
+        # Key of a copy that supersedes a stored record -> (that record's request id, the copy).
+        self.replacing: dict[str, tuple[str, UsageLine]] = {}
         self.duplicates = 0  # counted here in the hot path, added to the summary at each flush
         self.superseded = 0
         # Each chunk of records commits while the next files are parsed (see pipeline.Writer); anything
@@ -225,38 +226,33 @@ class _Run:
     def offer(self, line: UsageLine) -> None:
         self._look_up(line)
         key, message_id = line.key, line.message_id
-        if key not in self.kept and (message_id is None or message_id not in self.by_message):
-            # The usual case, first: no copy of this request kept, nor anything with its message id.
-            self.pending[key] = line
-            self._keep(line)
-            return
-        old = self.kept.get(key)
-        if old is None and message_id is not None:
-            for other in self._message_keys(message_id):
-                candidate = self.kept[other]
-                if is_replay(line, candidate):
-                    old = candidate
-                    break
+        old: UsageLine | Kept | None = None
+        # The usual case skips this: no copy of this request kept, nor anything with its message id.
+        if key in self.kept or (message_id is not None and message_id in self.by_message):
+            old = self.kept.get(key)
+            if old is None and message_id is not None:
+                for other in self._message_keys(message_id):
+                    candidate = self.kept[other]
+                    if is_replay(line, candidate):
+                        old = candidate
+                        break
         if old is None:
-            self.pending[line.key] = line
+            self.pending[key] = line
             self._keep(line)
             return
         if (type(old) is Kept and old.foreign) or not better(line, old):
             self.duplicates += 1
             return
-        if type(old) is UsageLine and (old.key in self.pending or old.key in self.replaces):
+        if type(old) is UsageLine and (old.key in self.pending or old.key in self.replacing):
             # This run's copy, still waiting to be written (itself new, or replacing a stored record): swap it.
             self.duplicates += 1
             if self.pending.pop(old.key, None) is not None:
-                self.pending[line.key] = line
+                self.pending[key] = line
             else:
-                target = self.replaces.pop(old.key)
-                self.replacing[target] = line
-                self.replaces[line.key] = target
+                self.replacing[key] = (self.replacing.pop(old.key)[0], line)
         else:
             self.superseded += 1
-            self.replacing[old.key] = line
-            self.replaces[line.key] = old.key
+            self.replacing[key] = (old.key, line)
         self._forget(old)
         self._keep(line)
 
@@ -316,7 +312,7 @@ class _Run:
         if len(self.kept) <= KEEP_IN_MEMORY:
             return
         excess = len(self.kept) - KEEP_IN_MEMORY // 2
-        for key in list(self.kept)[:excess]:
+        for key in list(islice(self.kept, excess)):
             kept = self.kept[key]
             self._forget(kept)
             h = hash(kept.message_id if kept.message_id is not None else kept.key)
@@ -330,14 +326,13 @@ class _Run:
         # What leaves `pending` and `replacing` here is written before anything reads the ledger again (see
         # _look_up): from now on its copy in `kept` counts as stored.
         lines = list(self.pending.values())
-        replacements = list(self.replacing.items())
+        replacements = list(self.replacing.values())
         self.summary.duplicates_skipped += self.duplicates
         self.summary.superseded += self.superseded
         self.duplicates = self.superseded = 0
         states, self.states_to_save = self.states_to_save, []
         self.pending = {}
         self.replacing = {}
-        self.replaces = {}
         if lines or replacements or states:
             self.writer.write(lines, replacements, states)
         self._evict()
