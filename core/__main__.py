@@ -6,9 +6,9 @@ from .claude_code import hook_client
 from .process_exit import exit_now
 
 # A hook runs on Claude Code's critical path: hand it to the hook server before loading the command line.
-_hook = hook_client.parse_hook_argv(sys.argv[1:])
-if _hook is not None:
-    exit_now(hook_client.run_hook_command(*_hook))
+_code = hook_client.hand_off(sys.argv[1:])
+if _code is not None:
+    exit_now(_code)
 
 from .cli import main  # noqa: E402 - only when it is not a hook
 

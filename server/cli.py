@@ -5,6 +5,8 @@ Kept here so that core never imports the server; the MCP SDK is imported only wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 def _serve(argv: list[str]) -> int:
     from .__main__ import main as serve_main
@@ -12,18 +14,18 @@ def _serve(argv: list[str]) -> int:
     return int(serve_main(argv) or 0)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, serve: Callable[[list[str]], int] | None = None) -> int:
     import sys
 
     from core.claude_code import hook_client
 
     # A hook runs on Claude Code's critical path: hand it to the hook server before loading the command line.
-    hook = hook_client.parse_hook_argv(sys.argv[1:] if argv is None else argv)
-    if hook is not None:
-        return hook_client.run_hook_command(*hook)
+    code = hook_client.hand_off(sys.argv[1:] if argv is None else argv)
+    if code is not None:
+        return code
     from core.cli import main as cli_main
 
-    return cli_main(argv, serve=lambda args: _serve(args))
+    return cli_main(argv, serve=serve or (lambda args: _serve(args)))
 
 
 def script() -> None:
@@ -31,16 +33,16 @@ def script() -> None:
     but for `serve`, whose server shuts down as usual."""
     import sys
 
-    from core.claude_code import hook_client
     from core.process_exit import exit_now
 
-    argv = sys.argv[1:]
-    code = main(argv)
-    if hook_client.parse_hook_argv(argv) is None:
-        from core.cli.aliases import command_index, translate_legacy
+    served = False
 
-        args = translate_legacy(list(argv))
-        at = command_index(args)
-        if at is not None and args[at] == "serve":
-            sys.exit(code)
+    def serve(args: list[str]) -> int:
+        nonlocal served
+        served = True
+        return _serve(args)
+
+    code = main(sys.argv[1:], serve)
+    if served:
+        sys.exit(code)
     exit_now(code)

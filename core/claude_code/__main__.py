@@ -13,9 +13,9 @@ from . import hook_client
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    hook = hook_client.parse_hook_argv(argv)
-    if hook is not None:  # before loading the rest: see hook_client
-        return hook_client.run_hook_command(*hook)
+    code = hook_client.hand_off(argv)
+    if code is not None:  # a hook, before loading the rest: see hook_client
+        return code
     from ..cli import COMMON_DEFAULTS
     from ..cli.context import CliError
     from ..cli.parser import common_parent

@@ -128,6 +128,13 @@ def parse_hook_argv(argv: list[str]) -> tuple[str, str | None, str | None] | Non
     return words[1], options["--db"], options["--config-dir"]
 
 
+def hand_off(argv: list[str]) -> int | None:
+    """The exit code of a hook command (`run_hook_command`), or None when `argv` is not one: every entry
+    point asks this first, before loading the command line."""
+    hook = parse_hook_argv(argv)
+    return None if hook is None else run_hook_command(*hook)
+
+
 def run_hook_command(event: str, db: str | None, config_dir: str | None) -> int:
     """`model-config hook EVENT`: through the hook server when it answers, else in this process."""
     import io
