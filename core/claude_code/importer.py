@@ -193,7 +193,9 @@ class _Run:
             if result.state is not None:
                 self.states_to_save.append(result.state)
             done += result.task.size - result.task.start
-            if len(self.pending) + len(self.replacing) >= CHUNK:
+            # A flush evicts too: also due when lookups of stored copies (which a run that only reads lines
+            # stored before never writes) filled memory.
+            if len(self.pending) + len(self.replacing) >= CHUNK or len(self.kept) > KEEP_IN_MEMORY:
                 self.flush()
             if progress is not None:
                 progress(ImportProgress(n + 1, len(tasks), done, total))

@@ -346,6 +346,43 @@ def test_bounded_memory_gives_the_same_ledger(tmp_path: Path, monkeypatch: pytes
         assert s.new_records == len(expected)
 
 
+def test_memory_stays_bounded_when_a_run_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading again lines already stored (files replaced, same content) writes nothing, but each line's
+    stored copies are looked up and kept: they are evicted as the run goes, not only after a write."""
+    import shutil
+
+    from claude_code_corpus import build
+
+    from core.claude_code import importer
+
+    from .conftest import ledger_snapshot
+
+    root = tmp_path / "data"
+    build(root, sessions=12, requests=12, seed=4)
+    files = transcript_files([str(root)])
+    monkeypatch.setattr(importer, "KEEP_IN_MEMORY", 10)
+    with ModelConfigManager(db_path=str(tmp_path / "a.db")) as manager:
+        import_claude_code(manager, [str(root)])
+        before = ledger_snapshot(manager)
+        for path in files:  # a new file with the same lines: read again from the start
+            shutil.copy(path, path.with_suffix(".tmp"))
+            path.with_suffix(".tmp").replace(path)
+        most = 0
+        keep = importer._Run._keep
+
+        def counting(run: importer._Run, kept: object) -> None:
+            nonlocal most
+            keep(run, kept)  # type: ignore[arg-type]
+            most = max(most, len(run.kept))
+
+        monkeypatch.setattr(importer._Run, "_keep", counting)
+        s = import_claude_code(manager, [str(root)])
+        assert (s.files_restarted, s.new_records, s.superseded) == (len(files), 0, 0)
+        assert ledger_snapshot(manager) == before
+    largest_file = max(len(path.read_bytes().splitlines()) for path in files)
+    assert most <= 10 + largest_file, (most, len(before))
+
+
 def test_rows_from_lines_equal_rows_from_validated_usage(manager: ModelConfigManager) -> None:
     """The importer builds rows from a line's values without validating them again: the same row as
     validating the same usage and building it the ordinary way (record id and time aside)."""
