@@ -1,7 +1,7 @@
 """Claude Code import benchmark: our import (first run, second run), ccusage on the same files, peak
 memory on a large corpus, and the Stop hook's latency on a large ledger. Prints medians.
 
-    python benchmarks/bench_import.py                 # ~100k lines / ~80 MB corpus, ccusage if installed
+    python benchmarks/bench_import.py                 # ~100k lines / ~87 MB corpus, ccusage if installed
     python benchmarks/bench_import.py --rss           # also the 500 MB corpus for peak RSS (generated once)
     python benchmarks/bench_import.py --hook-rows 1000000
 

@@ -1,7 +1,7 @@
 """A warm process that runs Claude Code hooks, so a hook does not pay for Python's start.
 
 A hook process spends most of its time starting: Python, pydantic, the library and its validators.
-A Stop hook took 182-310 ms end to end (benchmarks/bench_import.py), the work itself 7-10 ms in a
+A Stop hook took 171-310 ms end to end (benchmarks/bench_import.py, every run so far), the work itself 7-10 ms in a
 process that had done it before. So
 `model-config hook EVENT` first offers the hook to a hook server: one process per ledger that has
 everything loaded and runs each hook as the command would (`hooks.run`, a fresh manager per hook, so

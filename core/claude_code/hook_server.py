@@ -1,7 +1,7 @@
 """The hook server: one process per ledger that answers `model-config hook EVENT` over a Unix socket
 (the command's side, the protocol and why: `hook_client`).
 
-Started detached by a hook that found none (`python -m core.claude_code.hook_server LEDGER`); one per
+Started detached by a hook that found none (`python -P -m core.claude_code.hook_server LEDGER`); one per
 ledger, held by a lock file beside it.
 """
 

@@ -157,7 +157,8 @@ def _lines(path: Path, start: int) -> Iterator[bytes]:
 
 
 def can_fork() -> bool:
-    """Worker processes are forked, which is only safe from a single-threaded process (not a server).
+    """Worker processes are forked, which is only safe from a single-threaded process: the CLI or the hook
+    server, not the MCP server (which imports on a worker thread).
 
     `MODEL_CONFIG_IMPORT_WORKERS=0` keeps every import in one process.
     """
@@ -175,7 +176,7 @@ def read_files(tasks: Sequence[FileTask], meanwhile: Callable[[], object] | None
         wanted = MAX_WORKERS
     workers = min(wanted, os.cpu_count() or 1, len(tasks))
     total = sum(t.size - t.start for t in tasks)
-    # Worker processes are forked, which is only safe from a single-threaded process (the CLI, not a server).
+    # Forked: only from a single-threaded process (see can_fork).
     if workers < 2 or total < PARALLEL_MIN_BYTES or not can_fork():
         for task in tasks:
             yield read_file(task)

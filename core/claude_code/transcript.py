@@ -32,7 +32,8 @@ MALFORMED = Skip("malformed")  # not JSON, or a usage object that makes no sense
 
 
 class UsageLine(NamedTuple):
-    """One request's usage as one transcript line reports it (a tuple: cheap to make and to pass between processes)."""
+    """One usage entry (a request's, or one of its advisor calls') as a transcript line reports it (a tuple:
+    cheap to make and to pass between processes)."""
 
     key: str
     message_id: str | None

@@ -2,7 +2,8 @@
 
 The console script `model-config` is `server.cli:script`: `server.cli.main`, which passes the MCP
 server in as `serve` (core never imports the server). `python -m core` runs every command but `serve`;
-`python -m server` serves. Both end the process with `core.process_exit.exit_now`.
+`python -m server` serves. `model-config` (but for `serve`), `python -m core` and `python -m
+core.claude_code` end the process with `core.process_exit.exit_now`; serving exits as usual.
 
 Exit codes: 0 ok, 1 error, 2 usage error, 3 `budget --check` found a budget at the failing level.
 Errors the user can fix print one line on stderr, never a traceback.
