@@ -41,7 +41,7 @@ class FileContext:
     agent_type_of: Any  # callable(agent_id) -> subagent type (progress lines of a main transcript)
     now_us: int
     sessions: dict[str, str] = field(default_factory=dict)  # as written -> checked and interned, once a file
-    models: dict[str, str] = field(default_factory=dict)
+    models: dict[str, str] = field(default_factory=dict)  # as written -> checked and interned (see _model_name)
 
 
 def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | tuple[UsageLine | Skip, ...] | Skip:
@@ -148,9 +148,7 @@ def _entry(raw: bytes, ctx: FileContext, counts: tuple[int, int, int, int, int, 
         agent_type = MAIN_AGENT
     model_name = ctx.models.get(model) if type(model) is str else None
     if model_name is None:
-        model_name = sys.intern(_text(model, MAX_NAME) or "unknown")
-        if type(model) is str:
-            ctx.models[model] = model_name
+        model_name = _model_name(model, ctx) or "unknown"
     line = UsageLine(key, message_id, session_id, ts_us, model_name,
                      counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], fast,
                      sidechain, agent_type, ctx.project_of(cwd if type(cwd) is str else None))
@@ -229,12 +227,7 @@ def advisor_lines(line: UsageLine, iterations: list[Any], ctx: FileContext) -> l
         if type(item) is not dict or item.get("type") != ADVISOR_ITERATION:
             continue
         counts = _counts(item)
-        raw_model = item.get("model")
-        model = ctx.models.get(raw_model) if type(raw_model) is str else None
-        if model is None and type(raw_model) is str:
-            checked = _text(raw_model, MAX_NAME)
-            if checked is not None:
-                model = ctx.models[raw_model] = sys.intern(checked)
+        model = _model_name(item.get("model"), ctx)
         if counts is None or model is None:
             out.append(MALFORMED)
             continue
@@ -253,6 +246,20 @@ def advisor_lines(line: UsageLine, iterations: list[Any], ctx: FileContext) -> l
             web_search_requests=counts[5], fast=item.get("speed") == "fast",
         ))
     return out
+
+
+def _model_name(raw: Any, ctx: FileContext) -> str | None:
+    """A model name as written, checked and interned once a file (`ctx.models` holds usable names only);
+    None when it is not one."""
+    if type(raw) is not str:
+        return None
+    name = ctx.models.get(raw)
+    if name is None:
+        checked = _text(raw, MAX_NAME)
+        if checked is None:
+            return None
+        name = ctx.models[raw] = sys.intern(checked)
+    return name
 
 
 def _load(raw: bytes) -> Any:

@@ -306,6 +306,21 @@ def test_advisor_calls_without_a_message_id_or_a_sense_of_their_own() -> None:
     assert isinstance(parse(assistant("m", "r", u=usage(1, 1) | {"iterations": "x"})), UsageLine)
 
 
+def test_an_unusable_model_name_reads_the_same_whatever_came_before() -> None:
+    # A request on a model that is no usable name is recorded on "unknown"; an advisor call naming it is
+    # malformed. Both consult the file's cache of model names: the order they come in changes nothing.
+    bad = " \t "
+    request = dumps(assistant("msg_A", "req_A", model=bad)).encode()
+    consulting = dumps(assistant("msg_B", "req_B", u=usage(1, 1) | {"iterations": [advisor(10, 10, model=bad)]}))
+    for order in ((request, consulting.encode()), (consulting.encode(), request)):
+        c = ctx(None)
+        parsed = {raw: parse_line(raw, c) for raw in order}
+        line = parsed[request]
+        assert isinstance(line, UsageLine) and line.model == "unknown"
+        with_call = parsed[consulting.encode()]
+        assert isinstance(with_call, tuple) and with_call[1] is MALFORMED
+
+
 # -- the usual shape (msgspec) and the general reading agree ------------------------------------------
 
 _odd = st.sampled_from([None, True, False, 0, -1, 1.0, 1.5, 10**13, 2**70, "", " x ", "x", "\x00", [], {}, [1]])
