@@ -32,7 +32,7 @@ import stat
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import socket
@@ -166,13 +166,20 @@ def run_hook_command(event: str, db: str | None, config_dir: str | None) -> int:
             if os.environ.get("MODEL_CONFIG_HOOK_TIMING"):
                 print(f"hook {event} (hook server): {answer['seconds']:.3f}s", file=sys.stderr)
             return 0
+    return run_here(event, db, config_dir, stdin)
+
+
+def run_here(event: str, db: str | None, config_dir: str | None, stdin: IO[str], stdout: IO[str] | None = None
+             ) -> int:
+    """Run a hook in this process (`hooks.run`, on a manager opened as the command line opens it): the
+    command's fallback and the hook server's work."""
     import argparse
 
     from ..cli.context import open_manager
     from . import hooks
 
     args = argparse.Namespace(db=db, config_dir=config_dir)
-    return hooks.run(event, lambda: open_manager(args), stdin)
+    return hooks.run(event, lambda: open_manager(args), stdin, stdout)
 
 
 def ledger_path(db: str | None) -> Path:

@@ -22,6 +22,7 @@ from .hook_client import (
     code_stamp,
     lock_path,
     read_all,
+    run_here,
     settings_env,
     socket_path,
 )
@@ -101,11 +102,7 @@ def _serve_locked(ledger: Path, path: Path, idle: float) -> None:
 
 def _answer(conn: socket.socket, ledger: Path, stamp: str, env: str) -> bool:
     """Run one hook for a client; False when this server should stop (asked to, or its code is out of date)."""
-    import argparse
     import io
-
-    from ..cli.context import open_manager
-    from . import hooks
 
     conn.settimeout(5.0)
     try:
@@ -134,10 +131,10 @@ def _answer(conn: socket.socket, ledger: Path, stamp: str, env: str) -> bool:
         os.environ["CLAUDE_PROJECT_DIR"] = project_dir
     else:
         os.environ.pop("CLAUDE_PROJECT_DIR", None)
-    args = argparse.Namespace(db=os.fspath(ledger), config_dir=config_dir if isinstance(config_dir, str) else None)
     out = io.StringIO()
     started = time.perf_counter()
-    hooks.run(request["event"], lambda: open_manager(args), io.StringIO(str(request.get("stdin", ""))), out)
+    run_here(request["event"], os.fspath(ledger), config_dir if isinstance(config_dir, str) else None,
+             io.StringIO(str(request.get("stdin", ""))), out)
     _reply(conn, {"ok": True, "stdout": out.getvalue(), "seconds": time.perf_counter() - started})
     return True
 
