@@ -240,8 +240,8 @@ def advisor_lines(line: UsageLine, iterations: list[Any], ctx: FileContext) -> l
             key = line.key + suffix
         if len(key) > MAX_ID:
             key, message_id = "line:" + hashlib.sha1(key.encode()).hexdigest(), None
-        out.append(line._replace(
-            key=key, message_id=message_id, model=model, input_tokens=counts[0], output_tokens=counts[1],
+        out.append(msgspec.structs.replace(
+            line, key=key, message_id=message_id, model=model, input_tokens=counts[0], output_tokens=counts[1],
             cache_write_tokens=counts[2], cache_write_1h_tokens=counts[3], cache_read_tokens=counts[4],
             web_search_requests=counts[5], fast=item.get("speed") == "fast",
         ))

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from . import discovery
 from .lines import USAGE_MARKER, FileContext, parse_line
 from .transcript import MALFORMED, SYNTHETIC, UsageLine, better
@@ -219,7 +221,10 @@ def _read_in_workers(batches: list[list[FileTask]], workers: int, meanwhile: Cal
                 raise OSError("a transcript reader process stopped unexpectedly") from None
             if kind == "error":
                 raise OSError(f"reading transcripts failed: {payload}")
-            yield from payload
+            results, entries = payload
+            for result, found in zip(results, _decode_entries(entries), strict=True):
+                result.entries = found
+                yield result
     finally:
         for receiver in receivers:
             receiver.close()
@@ -257,13 +262,23 @@ def _worker(batches: list[list[FileTask]], sender: Any, inherited: list[Any]) ->
     gc.disable()
     try:
         for batch in batches:
-            sender.send(("ok", read_batch(batch)))
+            results = read_batch(batch)
+            entries = _encode_entries([result.entries for result in results])
+            for result in results:
+                result.entries = []
+            sender.send(("ok", (results, entries)))
     except BrokenPipeError:
         pass  # the importer stopped early
     except Exception as exc:  # reported by the importer
         sender.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         sender.close()
+
+
+# A batch's entries cross the pipe as MessagePack, each file's a list: encoding and decoding took 6 and 14 ms
+# for the benchmark corpus's 37,700 entries, against about 45 and 36 ms pickled.
+_encode_entries = msgspec.msgpack.Encoder().encode
+_decode_entries = msgspec.msgpack.Decoder(list[list[UsageLine]]).decode
 
 
 def read_batch(tasks: list[FileTask]) -> list[FileResult]:

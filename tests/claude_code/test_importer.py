@@ -7,6 +7,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from core import ModelConfigManager
@@ -395,7 +396,7 @@ def test_rows_from_lines_equal_rows_from_validated_usage(manager: ModelConfigMan
 
     line = UsageLine("msg_1:req_1", "msg_1", "s", 1_767_312_000_123_456, "claude-opus-4-6", 1, 2, 30, 20, 4, 1, True,
                      False, "main", "p")
-    unknown_line = line._replace(key="msg_2:req_2", model="claude-experimental-9")
+    unknown_line = msgspec.structs.replace(line, key="msg_2:req_2", model="claude-experimental-9")
     unknown: Counter[str] = Counter()
     rows = [dict(zip(USAGE_COLUMNS, r, strict=True)) for r in line_rows(manager.cost_tracker, [line, unknown_line],
                                                                          unknown)]
