@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from core.claude_code.discovery import encode_project_dir, project_id_for
@@ -397,3 +397,94 @@ def test_corpus_lines_read_the_same_both_ways(tmp_path: Path) -> None:
             except Exception:
                 pass
     assert usual > 500  # most usage lines take the usual way
+
+
+# Consecutive copies of one request take the previous entry's identity (parse_line's shortcut): any run of
+# copies and near-copies must read as each line does alone.
+_copy_fields = (
+    st.sampled_from(["msg_1", "msg_2", None]), st.sampled_from(["req_1", None]), st.sampled_from([SESSION, "s-2"]),
+    st.sampled_from([CWD, "/home/dev/other", None]), st.booleans(), st.sampled_from([None, "a1", "a2"]),
+    st.sampled_from(["claude-sonnet-4-5-20250929", "claude-opus-4-6", "<synthetic>", " pad "]), _times,
+    st.integers(0, 3), st.sampled_from(["usual", "advisor", "general", "overflow", "fast"]),
+)
+
+
+@st.composite
+def _copy_specs(draw: st.DrawFn) -> list[tuple]:
+    """Runs of lines, each the one before with up to two of its values changed (mostly copies of one request)."""
+    specs = [tuple(draw(field) for field in _copy_fields)]
+    for _ in range(draw(st.integers(0, 7))):
+        spec = list(specs[-1])
+        for index in draw(st.lists(st.integers(0, len(_copy_fields) - 1), max_size=2)):
+            spec[index] = draw(_copy_fields[index])
+        specs.append(tuple(spec))
+    return specs
+
+
+def _copy_line(spec: tuple) -> bytes:
+    mid, rid, session, cwd, sidechain, agent_id, model, ts, out, kind = spec
+    u = usage(3, 10 + out, write_5m=5, write_1h=out, read=7, speed="fast" if kind == "fast" else None)
+    if kind == "advisor":
+        u["iterations"] = [{"type": "advisor_message", "model": "claude-opus-4-6", "input_tokens": 4,
+                            "output_tokens": out}]
+    elif kind == "general":
+        u["cache_read_input_tokens"] = None  # not the usual shape: read the general way
+    elif kind == "overflow":
+        u["cache_creation"]["ephemeral_5m_input_tokens"] = 10**12
+    line = assistant(mid, rid, model=model, ts=ts, session=session, cwd=cwd, sidechain=sidechain, u=u)
+    if cwd is None:
+        del line["cwd"]
+    if agent_id is not None:
+        line["agentId"] = agent_id
+    return dumps(line).encode() + b"\n"
+
+
+@settings(max_examples=600, deadline=None)
+@given(specs=_copy_specs(), agent_type=st.sampled_from([None, "Explore"]))
+def test_consecutive_copies_read_as_each_line_alone(specs: list[tuple], agent_type: str | None) -> None:
+    from core.claude_code.lines import _parse_general
+
+    shared, general = ctx(agent_type), ctx(agent_type)
+    for spec in specs:
+        raw = _copy_line(spec)
+        assert parse_line(raw, shared) == _parse_general(raw, general), spec
+
+
+_T = "2026-02-19T02:08:35.084Z"
+
+
+@settings(max_examples=300, deadline=None)
+@given(specs=_copy_specs())
+@example(specs=[  # a copy after a line read the general way, whose cwd changed the project a line without one gets
+    ("msg_1", "req_1", SESSION, None, False, None, "claude-opus-4-6", _T, 0, "usual"),
+    ("msg_2", "req_1", SESSION, "/home/dev/other", False, None, "claude-opus-4-6", _T, 0, "general"),
+    ("msg_1", "req_1", SESSION, None, False, None, "claude-opus-4-6", _T, 1, "usual"),
+])
+def test_consecutive_copies_in_a_file_read_as_without_the_shortcut(
+    specs: list[tuple], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Through the reader, whose project for a line without `cwd` is the last one seen (state the shortcut
+    must leave as reading each line in full would)."""
+    from core.claude_code import lines, reader
+
+    path = tmp_path_factory.mktemp("t") / "projects" / FOLDER / f"{SESSION}.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"".join(_copy_line(spec) for spec in specs))
+    st_ = path.stat()
+    task = reader.FileTask(str(path), 0, 0, None, None, time.time_ns() // 1000, None, st_.st_dev, st_.st_ino,
+                           st_.st_size, st_.st_mtime_ns)
+    with_shortcut = reader.read_file(task)
+
+    def in_full(raw: bytes, context: FileContext):  # type: ignore[no-untyped-def]
+        context.last = None
+        return lines.parse_line(raw, context)
+
+    original = reader.parse_line
+    reader.parse_line = in_full
+    try:
+        without = reader.read_file(task)
+    finally:
+        reader.parse_line = original
+    assert with_shortcut.entries == without.entries
+    assert (with_shortcut.malformed, with_shortcut.synthetic, with_shortcut.duplicates, with_shortcut.usage_lines) == (
+        without.malformed, without.synthetic, without.duplicates, without.usage_lines)
