@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from ..tracker import CostTracker
 
 SOURCE = "claude-code"
-CHUNK = 5000  # records a write transaction
+# Records a write transaction. Each commit writes again every index and rollup page its chunk touched (a
+# chunk spans the whole corpus's time range): with 10,000 the benchmark corpus's import wrote 29 MB of WAL
+# against 36 MB, and the command took 1.66 s of CPU against 1.78 s with 5,000.
+CHUNK = 10_000
 PAGE_CACHE_KIB = 16 * 1024  # SQLite's page cache during an import (the ledger's default is 64 MiB)
 Counts = tuple[int, int, int]  # (new records, duplicates, superseded records that turned out new)
 _PRICED = USAGE_COLUMNS.index("priced")
