@@ -230,6 +230,29 @@ _decode_usual = msgspec.json.Decoder(_Line).decode
 _NOT_USUAL = (msgspec.DecodeError, msgspec.ValidationError)
 
 
+class _Object(msgspec.Struct, gc=False):
+    """Any JSON object, its members skipped."""
+
+
+_skip_object = msgspec.json.Decoder(_Object).decode
+
+
+def is_object_line(raw: bytes) -> bool:
+    """Whether a line without usage is a JSON object, as `_load` reads it (else the line is malformed).
+
+    msgspec skips the members without building them (15 ms for the benchmark corpus's 18 MB of such
+    lines, against 41 ms for orjson). It does not check the UTF-8 of what it skips, so only an ASCII
+    line is taken on its word; anything else, or anything it refuses, is read by `_load`.
+    """
+    if raw.isascii():
+        try:
+            _skip_object(raw)
+            return True
+        except _NOT_USUAL:
+            pass
+    return type(_load(raw)) is dict
+
+
 ADVISOR_ITERATION = "advisor_message"
 
 

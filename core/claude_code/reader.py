@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from . import discovery
-from .lines import USAGE_MARKER, FileContext, parse_line
+from .lines import USAGE_MARKER, FileContext, is_object_line, parse_line
 from .transcript import MALFORMED, SYNTHETIC, UsageLine, better
 
 HEAD_BYTES = 4096
@@ -125,14 +125,10 @@ def _read(task: FileTask, result: FileResult) -> None:
                     malformed += 1
                 elif entry is SYNTHETIC:
                     synthetic += 1
-        elif raw[:1] == b"{" and raw[-2:] == b"}\n":
-            read += 1  # a JSON object line without usage (Claude Code's lines start and end so)
-        else:
-            stripped = raw.strip()
-            if stripped:
-                read += 1
-                if stripped[:1] != b"{" or stripped[-1:] != b"}":
-                    malformed += 1
+        elif raw and not raw.isspace():
+            read += 1  # a line without usage: malformed unless it is a JSON object
+            if not is_object_line(raw):
+                malformed += 1
     result.read, result.malformed, result.synthetic, result.before_since = read, malformed, synthetic, before_since
     result.usage_lines, result.duplicates = usage_lines, duplicates
     if before_since:

@@ -232,6 +232,18 @@ def test_malformed_lines_are_counted_not_fatal(project: Path, manager: ModelConf
     assert (s.malformed_lines, s.new_records) == (3, 2)
 
 
+def test_lines_without_usage_that_are_not_json_objects_are_malformed(project: Path, manager: ModelConfigManager
+                                                                     ) -> None:
+    path = project / f"{SESSION}.jsonl"
+    write(path, [assistant("msg_1", "req_1"), user_line(), user_line("caf\u00e9 \u2713"), "{not json at all}",
+                 '{"type":"user","message":}', '{"type":"user","x":1,}', "[1, 2]", '"text"', "", "   "])
+    with path.open("ab") as handle:  # a JSON-shaped line whose string is not UTF-8; then one that is
+        handle.write(b'{"type":"user","message":"\xff\xfe"}\n{"type":"user","message":"\xc3\xa9"}\n')
+    s = import_claude_code(manager)
+    # Blank lines are not lines; the three user lines and the assistant line are fine.
+    assert (s.lines, s.malformed_lines, s.new_records) == (10, 6, 1)
+
+
 def test_since_limits_the_run_and_loses_nothing(project: Path, manager: ModelConfigManager) -> None:
     write(project / f"{SESSION}.jsonl", [assistant("msg_1", "req_1", ts="2026-01-05T10:00:00Z"),
                                          assistant("msg_2", "req_2", ts="2026-02-05T10:00:00Z")])

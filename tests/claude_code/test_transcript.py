@@ -488,3 +488,16 @@ def test_consecutive_copies_in_a_file_read_as_without_the_shortcut(
     assert with_shortcut.entries == without.entries
     assert (with_shortcut.malformed, with_shortcut.synthetic, with_shortcut.duplicates, with_shortcut.usage_lines) == (
         without.malformed, without.synthetic, without.duplicates, without.usage_lines)
+
+
+_jsonish = st.text(alphabet='{}[]",:0123456789.eE+-truefalsnul \\/\t\r\n\x01\x7f\u00e9\ud7ff', max_size=30)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(raw=st.one_of(transcript_lines(), _jsonish.map(lambda t: ("{" + t + "}").encode("utf-8", "surrogatepass")),
+                     _jsonish.map(lambda t: t.encode("utf-8", "surrogatepass")),
+                     st.binary(max_size=30).map(lambda b: b'{"a":"' + b + b'"}')))
+def test_a_line_without_usage_is_an_object_as_the_general_way_reads_it(raw: bytes) -> None:
+    from core.claude_code.lines import _load, is_object_line
+
+    assert is_object_line(raw) == (type(_load(raw)) is dict)
