@@ -11,21 +11,27 @@ import sys
 from . import hook_client
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    code = hook_client.hand_off(argv)
-    if code is not None:  # a hook, before loading the rest: see hook_client
-        return code
-    from ..cli import COMMON_DEFAULTS
-    from ..cli.context import CliError
+def build() -> argparse.ArgumentParser:
     from ..cli.parser import common_parent
-    from ..errors import ModelConfigError
     from . import cli
 
     common = common_parent()
     parser = argparse.ArgumentParser(prog="python -m core.claude_code", parents=[common])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     cli.register(sub, [common])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    code = hook_client.hand_off(argv, build)
+    if code is not None:  # a hook, before loading the rest: see hook_client
+        return code
+    from ..cli import COMMON_DEFAULTS
+    from ..cli.context import CliError
+    from ..errors import ModelConfigError
+
+    parser = build()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

@@ -35,7 +35,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import argparse
     import socket
+    from collections.abc import Callable
 
 PROTOCOL = 1
 EVENTS = ("stop", "subagent-stop", "pre-tool-use", "session-start")
@@ -128,11 +130,54 @@ def parse_hook_argv(argv: list[str]) -> tuple[str, str | None, str | None] | Non
     return words[1], options["--db"], options["--config-dir"]
 
 
-def hand_off(argv: list[str]) -> int | None:
-    """The exit code of a hook command (`run_hook_command`), or None when `argv` is not one: every entry
-    point asks this first, before loading the command line."""
+def hand_off(argv: list[str], build_parser: Callable[[], argparse.ArgumentParser] | None = None) -> int | None:
+    """The exit code of a hook command (`run_hook_command`, or `refuse_bad_hook`), or None when `argv` is
+    not one for this to run: every entry point asks this first, before loading the command line.
+    `build_parser` is the entry point's parser (default: `model-config`'s)."""
     hook = parse_hook_argv(argv)
-    return None if hook is None else run_hook_command(*hook)
+    if hook is not None:
+        return run_hook_command(*hook)
+    if "hook" not in argv:
+        return None  # another command
+    return refuse_bad_hook(argv, build_parser)
+
+
+def refuse_bad_hook(argv: list[str], build_parser: Callable[[], argparse.ArgumentParser] | None) -> int | None:
+    """0 when `argv` is a `hook` command that the command line would refuse (a usage error exits 2, which
+    blocks the user's action in Claude Code): the problem is logged as a hook failure and printed on
+    stderr, nothing on stdout. None for any other command line, and for a hook it accepts (`--json`,
+    `--help`, an abbreviated option): the command line then runs it."""
+    import contextlib
+    import io
+
+    from ..cli import aliases
+
+    if build_parser is None:  # `model-config`, which reads the original flag forms (`--status`) first
+        from ..cli import build
+
+        build_parser, argv = build, aliases.translate_legacy(argv)
+    at = aliases.command_index(argv)
+    if at is None or argv[at] != "hook":
+        return None
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            build_parser().parse_args(argv)
+    except SystemExit as exc:
+        if not exc.code:
+            return None  # --help: the command line prints it
+    else:
+        return None
+    from ..errors import InvalidUsage
+    from .hooks import log_failure, log_path
+
+    problem = next((line.partition(": error: ")[2] for line in reversed(err.getvalue().splitlines())
+                    if ": error: " in line), "") or "the command line was not understood"
+    after = aliases.command_index(argv[at + 1 :])
+    event = argv[at + 1 + after] if after is not None else "(no event)"
+    log_failure(event, InvalidUsage(f"hook not run, bad command line {' '.join(argv)!r}: {problem}"), None)
+    print(f"model-config: error: hook not run: {problem}; logged to {log_path(None)}", file=sys.stderr)
+    return 0
 
 
 def run_hook_command(event: str, db: str | None, config_dir: str | None) -> int:

@@ -105,6 +105,57 @@ def test_bad_config_does_not_block(isolated_env: Path) -> None:
     assert "ConfigError" in (isolated_env / "claude-code-hooks.log").read_text()
 
 
+# Every way Claude Code can run a hook: `model-config` is the console script installed next to this interpreter.
+ENTRY_POINTS = {
+    "model-config": [str(Path(sys.executable).parent / "model-config")],
+    "python -m core": [sys.executable, "-m", "core"],
+    "python -m core.claude_code": [sys.executable, "-m", "core.claude_code"],
+}
+
+
+def run_command(entry_point: str, *argv: str, stdin: str = "{}") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*ENTRY_POINTS[entry_point], *argv], input=stdin, capture_output=True, text=True,
+                          env=dict(os.environ), timeout=60)
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+@pytest.mark.parametrize(("argv", "problem"), [
+    (["hook", "stop", "--bogus"], "unrecognized arguments: --bogus"),
+    (["--bogus", "hook", "stop"], "unrecognized arguments: --bogus"),
+    (["hook", "stopp"], "invalid choice: 'stopp'"),
+    (["hook"], "the following arguments are required: EVENT"),
+    (["hook", "stop", "--db"], "argument --db: expected one argument"),
+    (["hook", "session-start", "--json=yes"], "argument --json: ignored explicit argument 'yes'"),
+])
+def test_a_bad_hook_command_line_never_blocks(isolated_env: Path, entry_point: str, argv: list[str],
+                                              problem: str) -> None:
+    """Exit 2 would block the user's action: a hook with arguments we do not understand logs them and exits 0."""
+    proc = run_command(entry_point, *argv)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert len(proc.stderr.splitlines()) == 1 and problem in proc.stderr
+    log = (isolated_env / "claude-code-hooks.log").read_text()
+    assert len(log.splitlines()) == 1 and " hook " in log and problem in log
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_hook_command_lines_argparse_accepts_still_run(isolated_env: Path, entry_point: str) -> None:
+    """Forms the hook's quick parse leaves to the full command line: help, and options it does not know."""
+    helped = run_command(entry_point, "hook", "--help")
+    assert helped.returncode == 0 and "EVENT" in helped.stdout
+    payload = {"session_id": SESSION, "cwd": CWD, "hook_event_name": "SessionStart", "source": "startup"}
+    proc = run_command(entry_point, "hook", "session-start", "--json", stdin=json.dumps(payload))
+    assert proc.returncode == 0, proc.stderr
+    assert "additionalContext" in json.loads(proc.stdout)["hookSpecificOutput"]
+    assert not (isolated_env / "claude-code-hooks.log").exists()
+
+
+@pytest.mark.parametrize("argv", [["agents", "--bogus"], ["agents", "--days", "hook"], ["hookz"]])
+def test_other_commands_keep_their_usage_errors(isolated_env: Path, argv: list[str]) -> None:
+    proc = run_command("model-config", *argv)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert not (isolated_env / "claude-code-hooks.log").exists()
+
+
 def test_pre_tool_use_under_budget_allows_silently(isolated_env: Path) -> None:
     proc = run_hook("pre-tool-use", agent_payload(AGENT_INPUT))
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
@@ -190,6 +241,20 @@ def test_gate_uses_the_agent_definition_model(isolated_env: Path, monkeypatch: p
     out = gate({k: v for k, v in AGENT_INPUT.items() if k != "model"}, cwd=str(project_dir))
     assert out is not None and out["updatedInput"]["model"] == "sonnet"
     assert out["permissionDecisionReason"].endswith("subagent model opus -> sonnet")  # opus, from its definition
+
+
+def test_gate_reads_user_agents_from_claude_config_dir(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's agents live in $CLAUDE_CONFIG_DIR's directories (the first that defines one wins)."""
+    first, second = isolated_env / "cfg-a", isolated_env / "cfg-b"
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", f"{first},{second}")
+    for config, model in ((first, "opus"), (second, "haiku")):
+        (config / "agents").mkdir(parents=True)
+        (config / "agents" / "code-reviewer.md").write_text(
+            f"---\nname: code-reviewer\ndescription: Reviews diffs.\nmodel: {model}\n---\nYou review code.\n")
+    budget(isolated_env, 10, auto_downgrade=True)
+    spend(124_000)
+    out = gate({k: v for k, v in AGENT_INPUT.items() if k != "model"}, cwd=str(isolated_env / "elsewhere"))
+    assert out is not None and out["permissionDecisionReason"].endswith("subagent model opus -> sonnet")
 
 
 def test_price_cache_is_tied_to_the_installed_catalogue(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
