@@ -1,6 +1,9 @@
 """Subagent model advice: each `.claude/agents/*.md` subagent's configured model, what the selector
 recommends for its description, and what it really spent (from the ledger).
 
+Agents come from the project's `.claude/agents/`, then the `agents/` folder of each user config
+directory (`$CLAUDE_CONFIG_DIR`'s, in order, else `~/.claude`); the first definition of a name wins.
+
 Frontmatter is the YAML block between the first two `---` lines. Only flat `key: value` pairs
 (quoted or not, and `|`/`>` block scalars) are read; rewriting touches the `model:` line alone, so
 everything else in the file stays byte for byte.
@@ -10,14 +13,18 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from ..files import atomic_file
 from ..models import Tier
 from ..money import Money, pico_to_usd
+from .discovery import user_config_dirs
+from .settings_merge import backup
 
 if TYPE_CHECKING:
     from ..manager import ModelConfigManager
@@ -36,16 +43,19 @@ class AgentFile:
     text: str
 
 
-def agent_dirs(project_dir: str | os.PathLike[str] | None = None, home: str | None = None) -> list[tuple[str, Path]]:
-    project = Path(project_dir or os.environ.get("CLAUDE_PROJECT_DIR") or os.getcwd())
-    user = Path(home or os.environ.get("HOME") or Path.home()) / ".claude"
-    return [("project", project / ".claude" / "agents"), ("user", user / "agents")]
+def agent_dirs(project_dir: str | os.PathLike[str] | None = None,
+               env: Mapping[str, str] | None = None) -> list[tuple[str, Path]]:
+    """(scope, folder) in lookup order: the project's agents, then each user config directory's."""
+    env = os.environ if env is None else env
+    project = Path(project_dir or env.get("CLAUDE_PROJECT_DIR") or os.getcwd())
+    return [("project", project / ".claude" / "agents"), *(("user", d / "agents") for d in user_config_dirs(env))]
 
 
-def find_agents(project_dir: str | os.PathLike[str] | None = None, home: str | None = None) -> list[AgentFile]:
-    """Every subagent definition; a project agent hides a user agent of the same name, as in Claude Code."""
+def find_agents(project_dir: str | os.PathLike[str] | None = None,
+                env: Mapping[str, str] | None = None) -> list[AgentFile]:
+    """Every subagent definition; the first of a name wins (a project agent hides a user one, as in Claude Code)."""
     found: dict[str, AgentFile] = {}
-    for scope, directory in agent_dirs(project_dir, home):
+    for scope, directory in agent_dirs(project_dir, env):
         if not directory.is_dir():
             continue
         for path in sorted(directory.glob("*.md")):
@@ -120,6 +130,18 @@ def with_model(text: str, model: str) -> str:
         if not body.endswith("\n"):
             body += "\n"
     return text[:start] + body + text[end:]
+
+
+def rewrite(agent: AgentFile, text: str) -> Path:
+    """Write `text` (from `with_model`) to the agent's file after backing it up; returns the backup's path.
+
+    Each rewrite makes a new backup (`<name>.md.bak-<time>`, as install-hooks does for settings.json),
+    so the original survives a second rewrite.
+    """
+    saved = backup(agent.path)
+    with atomic_file(agent.path) as handle:
+        handle.write(text)
+    return saved
 
 
 def tier_hint(model: str | None) -> Tier | None:

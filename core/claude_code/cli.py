@@ -106,10 +106,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     manager = open_manager(args)
     try:
-        bar = Progress("Importing Claude Code transcripts", enabled=None if not args.json else False)
+        bar = Progress("Importing Claude Code transcripts", unit="bytes", enabled=None if not args.json else False)
 
         def progress(p: ImportProgress) -> None:
             bar.total = p.bytes_total or None
+            bar.detail = f"{p.files_done:,}/{p.files_total:,} files"
             bar.update(p.bytes_done)
 
         with bar:
@@ -181,7 +182,7 @@ def cmd_install_hooks(args: argparse.Namespace) -> int:
 def cmd_agents(args: argparse.Namespace) -> int:
     import difflib
 
-    from .agents import advise, find_agents, with_model
+    from .agents import advise, agent_dirs, find_agents, rewrite, with_model
 
     agents = find_agents()
     manager = open_manager(args)
@@ -194,7 +195,8 @@ def cmd_agents(args: argparse.Namespace) -> int:
         if args.json:
             return emit_json({"agents": advice})
         if not agents:
-            return emit_lines(["no subagents found in .claude/agents/ (project) or ~/.claude/agents/ (user)"])
+            return emit_lines(["no subagents found in "
+                               + " or ".join(f"{folder} ({scope})" for scope, folder in agent_dirs())])
         rows = [("agent", "scope", "configured", "recommended", f"spend ({args.days}d)", "ops", "")]
         for ad in advice:
             rows.append((ad.name, ad.scope, ad.configured_model, ad.recommended_model, f"${ad.spend_usd:,.2f}",
@@ -222,9 +224,7 @@ def cmd_agents(args: argparse.Namespace) -> int:
             return emit_lines(["nothing changed"])
     written = []
     for agent, new_text, _ in diffs:
-        backup = agent.path.with_name(agent.path.name + ".bak")
-        backup.write_text(agent.text, encoding="utf-8")
-        agent.path.write_text(new_text, encoding="utf-8")
+        backup = rewrite(agent, new_text)
         written.append({"path": str(agent.path), "backup": str(backup)})
     if args.json:
         return emit_json({"agents": advice, "written": written, "diff": "".join(d for _, _, d in diffs)})

@@ -10,6 +10,7 @@ directory with every non-alphanumeric character replaced by `-`.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -21,13 +22,24 @@ _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
 META_SUFFIX = ".meta.json"
 
 
+def env_config_dirs(env: Mapping[str, str] | None = None) -> list[Path]:
+    """The directories named in `$CLAUDE_CONFIG_DIR` (comma-separated), in order; none when it is unset."""
+    env = os.environ if env is None else env
+    return [Path(p.strip()).expanduser() for p in env.get("CLAUDE_CONFIG_DIR", "").split(",") if p.strip()]
+
+
+def user_config_dirs(env: Mapping[str, str] | None = None) -> list[Path]:
+    """Where Claude Code keeps user settings and agents: `$CLAUDE_CONFIG_DIR`'s directories, else `~/.claude`."""
+    env = os.environ if env is None else env
+    return env_config_dirs(env) or [Path(env.get("HOME") or Path.home()) / ".claude"]
+
+
 def config_dirs(env: Mapping[str, str] | None = None) -> list[Path]:
     """Claude Code config directories that hold a `projects/` folder, in search order."""
     env = os.environ if env is None else env
     raw = env.get("CLAUDE_CONFIG_DIR", "").strip()
     if raw:
-        candidates = [Path(p.strip()).expanduser() for p in raw.split(",") if p.strip()]
-        candidates = [c.parent if c.name == "projects" and c.is_dir() else c for c in candidates]
+        candidates = [c.parent if c.name == "projects" and c.is_dir() else c for c in env_config_dirs(env)]
     else:
         home = Path(env.get("HOME") or Path.home())
         xdg = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else home / ".config"
@@ -95,7 +107,9 @@ def project_id_for(folder: str | None, cwd: str | None) -> str | None:
     """The project a line belongs to: the project directory's name.
 
     The project directory is the ancestor of `cwd` whose encoding is the project folder's name
-    (a session may `cd` below it); without one, `cwd`'s own name; without `cwd`, the folder name.
+    (a session may `cd` below it); without one, `cwd`'s own name. Without `cwd`, the folder name
+    decoded (`decode_project_folder`), so the same directory gives the same project either way; else
+    the folder name as it is.
     """
     if cwd:
         pure = PurePath(cwd)
@@ -105,7 +119,55 @@ def project_id_for(folder: str | None, cwd: str | None) -> str | None:
                 if encoded == folder or (len(folder) > 200 and folder.startswith(encoded[:200])):
                     return candidate.name or str(candidate)
         return pure.name or str(pure)
-    return folder
+    if folder is None:
+        return None
+    directory = decode_project_folder(folder)
+    if directory is None:
+        return folder
+    return PurePath(directory).name or directory
+
+
+DECODE_MAX_ENTRIES = 5000  # directory entries looked at to decode one folder name
+
+
+@functools.lru_cache(maxsize=256)
+def decode_project_folder(folder: str) -> str | None:
+    """The existing directory whose encoding is the project folder's name, or None.
+
+    The encoding is lossy (`/home/dev/shop-api` and `/home/dev/shop/api` are both
+    `-home-dev-shop-api`), so the name is decoded against the file system: from `/` down, into each
+    subdirectory whose encoded name continues it (the longest first: `shop-api` before `shop`),
+    backtracking on a dead end; the first complete match wins. Looks at no more than DECODE_MAX_ENTRIES
+    entries. Names of over 200 characters (truncated by Claude Code) and non-POSIX paths are not decoded.
+    Cached for the process: a directory made later is decoded by the next process.
+    """
+    if not folder.startswith("-") or len(folder) > 200:
+        return None
+    budget = [DECODE_MAX_ENTRIES]
+
+    def walk(directory: str, rest: str) -> str | None:
+        if not rest:
+            return directory
+        try:
+            with os.scandir(directory) as entries:
+                found = []
+                for entry in entries:
+                    budget[0] -= 1
+                    if budget[0] < 0:
+                        return None
+                    encoded = "-" + encode_project_dir(entry.name)
+                    if rest.startswith(encoded) and rest[len(encoded):len(encoded) + 1] in ("", "-"):
+                        found.append((entry.path, encoded))
+        except OSError:
+            return None
+        for path, encoded in sorted(found, key=lambda item: (-len(item[1]), item[0])):
+            if os.path.isdir(path):
+                match = walk(path, rest[len(encoded):])
+                if match is not None:
+                    return match
+        return None
+
+    return walk("/", folder)
 
 
 @dataclass

@@ -137,7 +137,7 @@ def pre_tool_use(manager: ModelConfigManager, payload: dict[str, Any]) -> dict[s
 
 
 def _configured_tier(agent_type: str | None, cwd: str | None) -> Tier | None:
-    """The model tier in the subagent's definition (the project's `.claude/agents`, else the user's)."""
+    """The model tier in the subagent's definition (the project's `.claude/agents`, else the user config dir's)."""
     if not agent_type:
         return None
     from .agents import find_agents, tier_hint

@@ -51,7 +51,7 @@ class ImportSummary(BaseModel):
     synthetic_lines: int = Field(default=0, description="`<synthetic>` placeholders and API errors: not usage")
     skipped_before_since: int = 0
     unknown_models: dict[str, int] = Field(default_factory=dict, description="Model -> new records recorded unpriced")
-    errors: list[str] = Field(default_factory=list, description="Files that could not be read")
+    errors: list[str] = Field(default_factory=list, description="Paths not found, and files that could not be read")
     roots: list[str] = Field(default_factory=list, description="Where transcripts were looked for")
     since: date | None = None
     elapsed_seconds: float = 0.0
@@ -98,6 +98,10 @@ def import_claude_code(
     started = time.perf_counter()
     roots = [str(p) for p in paths] if paths else default_roots(manager)
     summary = ImportSummary(roots=roots, since=since)
+    # A path given (or configured) that is not there is reported, not skipped in silence. The default
+    # roots are the config directories that exist.
+    summary.errors.extend(f"{root}: no such file or directory" for root in roots
+                          if not os.path.exists(os.path.expanduser(root)))
     files = discovery.transcript_files(roots)
     summary.files = len(files)
     run = _Run(manager, summary, since, agent_types or {})

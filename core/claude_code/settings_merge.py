@@ -3,7 +3,9 @@
 Other hooks and settings are kept as they are. Our entries are recognised by their command
 (`... hook <event>` run by model-config), so running the installer again changes nothing, and a
 changed command (a new install location) replaces the old one instead of adding a second. The
-file is backed up before it is written, and written atomically.
+file is backed up before it is written (a new backup each time, never over an earlier one), and
+written atomically in its own style: its indentation (spaces, a tab or none), its line endings and
+whether it ends with a newline, so a diff shows only our entries.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import atomic_file
+from .discovery import user_config_dirs
 
 # Claude Code event -> (matcher or None, our subcommand, timeout in seconds)
 EVENTS: list[tuple[str, str | None, str, int]] = [
@@ -39,9 +42,7 @@ def settings_path(scope: str, project_dir: str | os.PathLike[str] | None = None,
     env = dict(os.environ) if env is None else env
     if scope == "project":
         return Path(project_dir or env.get("CLAUDE_PROJECT_DIR") or os.getcwd()) / ".claude" / "settings.json"
-    config = env.get("CLAUDE_CONFIG_DIR", "").split(",")[0].strip()
-    base = Path(config).expanduser() if config else Path(env.get("HOME") or Path.home()) / ".claude"
-    return base / "settings.json"
+    return user_config_dirs(env)[0] / "settings.json"  # Claude Code writes user settings to the first
 
 
 def default_command() -> str:
@@ -104,8 +105,45 @@ class InstallResult:
     written: bool
 
 
+def backup(path: Path) -> Path:
+    """Copy `path` beside itself as `<name>.bak-<time>` (then `-1`, `-2`, ...): never over an earlier backup."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    n = 0
+    while True:
+        target = path.with_name(f"{path.name}.bak-{stamp}" + (f"-{n}" if n else ""))
+        try:
+            with path.open("rb") as source, target.open("xb") as copy:  # "x": fails rather than overwrite
+                shutil.copyfileobj(source, copy)
+        except FileExistsError:
+            n += 1
+            continue
+        shutil.copystat(path, target)
+        return target
+
+
+def json_style(text: str, value: Any) -> dict[str, Any]:
+    """`json.dumps` arguments that write JSON the way `text` (holding `value`) is written; 2 spaces for no text."""
+    lines = text.strip().splitlines()
+    if not lines:
+        return {"indent": 2, "ensure_ascii": False}
+    ensure_ascii = text.isascii() and "\\u" in text  # keep \u escapes where the file uses them
+    if len(lines) == 1:
+        tight = json.dumps(value, separators=(",", ":"), ensure_ascii=ensure_ascii) == text.strip()
+        return {"indent": None, "separators": (",", ":") if tight else (", ", ": "), "ensure_ascii": ensure_ascii}
+    # JSON strings hold no raw newline, so every line's leading whitespace is indentation.
+    leads = [line[:len(line) - len(line.lstrip(" \t"))] for line in lines[1:]]
+    leads = [lead for lead in leads if lead]
+    if any(lead.startswith("\t") for lead in leads):
+        return {"indent": "\t", "ensure_ascii": ensure_ascii}
+    return {"indent": min((len(lead) for lead in leads), default=0), "ensure_ascii": ensure_ascii}
+
+
 def install(path: Path, base: str, extra: list[str] | None = None, *, dry_run: bool = False) -> InstallResult:
-    before_text = path.read_text(encoding="utf-8") if path.exists() else ""
+    raw = ""
+    if path.exists():
+        with path.open(encoding="utf-8", newline="") as handle:  # newline="": see the line endings as they are
+            raw = handle.read()
+    before_text = raw.replace("\r\n", "\n").replace("\r", "\n")
     try:
         current = json.loads(before_text) if before_text.strip() else {}
     except json.JSONDecodeError as exc:
@@ -113,21 +151,15 @@ def install(path: Path, base: str, extra: list[str] | None = None, *, dry_run: b
     if not isinstance(current, dict):
         raise ValueError(f"{path} does not hold a JSON object")
     after = merged(current, base, extra)
-    after_text = json.dumps(after, indent=2, ensure_ascii=False) + "\n"
+    ends_with_newline = before_text.endswith("\n") or not before_text.strip()
+    after_text = json.dumps(after, **json_style(before_text, current)) + ("\n" if ends_with_newline else "")
     changed = after != current
     diff = "".join(difflib.unified_diff(before_text.splitlines(keepends=True), after_text.splitlines(keepends=True),
                                         fromfile=str(path), tofile=f"{path} (with model-config hooks)"))
     if not changed or dry_run:
         return InstallResult(path, changed, diff if changed else "", None, False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    backup = None
-    if path.exists():
-        backup = path.with_name(f"{path.name}.bak-{time.strftime('%Y%m%d-%H%M%S')}")
-        n = 1
-        while backup.exists():
-            backup = path.with_name(f"{path.name}.bak-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
-            n += 1
-        shutil.copy2(path, backup)
-    with atomic_file(path) as handle:
+    saved = backup(path) if path.exists() else None
+    with atomic_file(path, newline="\r\n" if "\r\n" in raw else "\n") as handle:
         handle.write(after_text)
-    return InstallResult(path, True, diff, backup, True)
+    return InstallResult(path, True, diff, saved, True)

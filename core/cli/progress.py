@@ -1,4 +1,4 @@
-"""Progress for long work (exports, pruning): a single updating line on stderr, only on a TTY."""
+"""Progress for long work (exports, pruning, imports): a single updating line on stderr, only on a TTY."""
 
 from __future__ import annotations
 
@@ -13,12 +13,17 @@ class Progress:
     Off the TTY (pipes, files, cron, CI) it prints nothing, so scripted output stays clean.
     """
 
+    BAR = 20  # characters of the bar
+
     def __init__(
-        self, label: str, total: int | None = None, *, stream: TextIO | None = None, enabled: bool | None = None
+        self, label: str, total: int | None = None, *, unit: str = "", stream: TextIO | None = None,
+        enabled: bool | None = None,
     ) -> None:
         self.stream = stream or sys.stderr
         self.label = label
         self.total = total
+        self.unit = unit  # "bytes": amounts shown in MB
+        self.detail = ""  # shown after the amounts (e.g. "12/40 files")
         isatty = getattr(self.stream, "isatty", None)
         self.enabled = bool(isatty and isatty()) if enabled is None else enabled
         self._last = 0.0
@@ -36,10 +41,18 @@ class Progress:
         self._drawn = True
 
     def text(self, done: int) -> str:
+        detail = f", {self.detail}" if self.detail else ""
         if self.total:
             share = min(1.0, done / self.total)
-            return f"{self.label}: {done:,}/{self.total:,} ({share:.0%})"
-        return f"{self.label}: {done:,}"
+            filled = int(share * self.BAR)
+            bar = "#" * filled + "-" * (self.BAR - filled)
+            return f"{self.label} [{bar}] {share:.0%}  {self._amount(done, False)}/{self._amount(self.total)}{detail}"
+        return f"{self.label}: {self._amount(done)}{detail}"
+
+    def _amount(self, n: int, unit: bool = True) -> str:
+        if self.unit == "bytes":
+            return f"{n / 1e6:,.1f}" + (" MB" if unit else "")
+        return f"{n:,}"
 
     def close(self) -> None:
         if self.enabled and self._drawn:

@@ -51,6 +51,17 @@ def test_import_path_and_since(isolated_env: Path, capsys: pytest.CaptureFixture
     assert cli(capsys, "import", "claude-code", "--since", "yesterday")[0] == 2
 
 
+def test_import_reports_a_path_that_is_not_there(isolated_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    there = isolated_env / "backup"
+    write(there / "projects" / "-p" / "s.jsonl", [assistant("msg_1", "req_1")])
+    missing = isolated_env / "typo"
+    code, out, _ = cli(capsys, "import", "claude-code", "--path", str(missing), "--path", str(there))
+    assert code == 0 and "new records        1" in out
+    assert f"error: {missing}: no such file or directory" in out
+    code, out, _ = cli(capsys, "import", "claude-code", "--path", str(missing), "--json")
+    assert json.loads(out)["errors"] == [f"{missing}: no such file or directory"]
+
+
 def test_import_reports_when_nothing_is_found(isolated_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = cli(capsys, "import", "claude-code")
     assert code == 0 and "no transcripts found" in out
@@ -61,6 +72,35 @@ def test_standalone_entry_point(project: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "core.claude_code", "import", "claude-code", "--json"],
                           capture_output=True, text=True, env=dict(os.environ), timeout=60)
     assert proc.returncode == 0 and json.loads(proc.stdout)["new_records"] == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+def test_import_draws_a_progress_bar_on_a_terminal_only(project: Path) -> None:
+    import pty
+
+    write(project / f"{SESSION}.jsonl", [assistant(f"msg_{n}", f"req_{n}") for n in range(50)])
+    command = [sys.executable, "-m", "core", "import", "claude-code"]
+    main_end, terminal = pty.openpty()
+    try:
+        proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=terminal, env=dict(os.environ), timeout=60)
+        os.close(terminal)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(main_end, 65536)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(main_end)
+    assert proc.returncode == 0 and b"new records        50" in proc.stdout
+    text = drawn.decode()
+    assert "Importing Claude Code transcripts [####################] 100%" in text and "1/1 files" in text
+    assert " MB" in text and text.endswith("\r\x1b[K")  # the line is cleared before the summary
+    piped = subprocess.run(command, capture_output=True, env=dict(os.environ), timeout=60)
+    assert piped.returncode == 0 and piped.stderr == b""  # not a terminal: no progress drawn
 
 
 # -- install-hooks --------------------------------------------------------------------------------
@@ -175,7 +215,7 @@ def agents_dir(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CLAUDE_PROJECT_DIR", str(proj))
     (d / "code-reviewer.md").write_text(REVIEWER)
     (d / "formatter.md").write_text(FORMATTER)
-    user = isolated_env / "home" / ".claude" / "agents"
+    user = isolated_env / "claude" / "agents"  # $CLAUDE_CONFIG_DIR/agents (the root conftest sets it)
     user.mkdir(parents=True)
     (user / "formatter.md").write_text(FORMATTER.replace("formatter", "formatter-user-copy", 1))
     (user / "planner.md").write_text("---\nname: planner\ndescription: Plans architecture.\nmodel: haiku\n---\n")
@@ -217,6 +257,7 @@ def test_agents_table_json_and_apply(isolated_env: Path, monkeypatch: pytest.Mon
     code, out, _ = cli(capsys, "agents", "--apply", "--yes")
     assert code == 0 and "+model: haiku" in out
     assert frontmatter((d / "formatter.md").read_text())["model"] == "haiku"  # type: ignore[index]
-    assert (d / "formatter.md.bak").read_text() == FORMATTER
+    (saved,) = d.glob("formatter.md.bak*")
+    assert saved.read_text() == FORMATTER
     code, out, _ = cli(capsys, "agents", "--apply", "--yes")
     assert "nothing to change" in out

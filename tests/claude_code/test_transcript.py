@@ -169,7 +169,30 @@ def test_project_folder_encoding() -> None:
     assert encode_project_dir("/Users/me/my_app") == "-Users-me-my-app"
     assert project_id_for("-Users-me-my-app", "/Users/me/my_app/src") == "my_app"
     assert project_id_for("-Users-me-my-app", "/elsewhere") == "elsewhere"
-    assert project_id_for("-Users-me-my-app", None) == "-Users-me-my-app"
+    assert project_id_for("-Users-me-my-app", None) == "-Users-me-my-app"  # no such directory here
+
+
+def test_a_project_folder_name_is_decoded_against_the_file_system(tmp_path: Path) -> None:
+    from core.claude_code.discovery import decode_project_folder
+
+    shop_api = tmp_path / "dev" / "shop-api"
+    (shop_api / "src").mkdir(parents=True)
+    (tmp_path / "dev" / "shop" / "web").mkdir(parents=True)  # a near miss to backtrack from
+    (tmp_path / ".hidden_dir" / "my app").mkdir(parents=True)
+    folder = encode_project_dir(str(shop_api))
+    assert decode_project_folder(folder) == str(shop_api)
+    assert project_id_for(folder, None) == "shop-api" == project_id_for(folder, str(shop_api / "src"))
+    hidden = tmp_path / ".hidden_dir" / "my app"
+    assert project_id_for(encode_project_dir(str(hidden)), None) == "my app"
+    # Both readings exist: the longer name wins (a project called shop-api, not api under shop).
+    (tmp_path / "dev" / "shop" / "api").mkdir()
+    decode_project_folder.cache_clear()
+    assert project_id_for(folder, None) == "shop-api"
+    # Nothing on disk, a truncated name, a non-POSIX one: the folder name as it is.
+    missing = encode_project_dir(str(tmp_path / "gone" / "app"))
+    assert project_id_for(missing, None) == missing
+    assert project_id_for("C--Users-me-app", None) == "C--Users-me-app"
+    assert decode_project_folder("-" + "x" * 210) is None
 
 
 def _line(**kw: object) -> UsageLine:

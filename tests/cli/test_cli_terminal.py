@@ -54,11 +54,11 @@ def test_progress_on_a_tty_for_exports_and_pruning(seeded, cli, isolated_env: Pa
     code, out = run_on_tty("export-costs", "all.csv", cwd=isolated_env)
     assert code == 0, out
     total = seeded["records"]
-    assert f"\r\x1b[KExporting records: 0/{total:,} (0%)" in out
+    assert f"\r\x1b[KExporting records [--------------------] 0%  0/{total:,}" in out
     assert f"\r\x1b[KWrote {total:,} record(s) from all time to all.csv" in out  # the progress line is cleared first
     code, out = run_on_tty("prune", "--older-than", "10", cwd=isolated_env)
     assert code == 0, out
-    assert "\r\x1b[KPruning records: 90/90 (100%)" in out
+    assert "\r\x1b[KPruning records [####################] 100%  90/90" in out
     assert "Deleted 90 of" in out
     quiet = cli("prune", "--older-than", "5")  # off the terminal: no progress at all
     assert quiet.code == 0 and quiet.err == "" and "Pruning" not in quiet.out

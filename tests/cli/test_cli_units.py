@@ -175,9 +175,14 @@ def test_progress_draws_on_a_tty_and_throttles():
         p.update(10)  # within 0.1 s of the last draw: skipped
         p.update(40_000)  # the end is always drawn
     assert stream.getvalue() == (
-        "\r\x1b[KPruning records: 0/40,000 (0%)\r\x1b[KPruning records: 40,000/40,000 (100%)\r\x1b[K"
+        "\r\x1b[KPruning records [--------------------] 0%  0/40,000"
+        "\r\x1b[KPruning records [####################] 100%  40,000/40,000\r\x1b[K"
     )
     assert Progress("x", None, stream=stream).text(1234) == "x: 1,234"
+    sized = Progress("Importing", 8_700_000, unit="bytes", stream=stream)
+    sized.detail = "3/40 files"
+    assert sized.text(3_480_000) == "Importing [########------------] 40%  3.5/8.7 MB, 3/40 files"
+    assert Progress("x", None, unit="bytes", stream=stream).text(1_250_000) == "x: 1.2 MB"
     quiet = io.StringIO()
     with Progress("x", 10, stream=quiet) as p:
         p.update(5)
