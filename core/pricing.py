@@ -71,6 +71,7 @@ __all__ = [
 
 _EPOCH_DATE = date(1970, 1, 1)
 _DAY_US = 86_400_000_000
+DAY_US = _DAY_US
 _TOKEN_KEYS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 
 
@@ -161,6 +162,12 @@ class PriceBook:
         if when.tzinfo is None:
             when = when.astimezone(UTC)  # a naive time is local time
         return self.resolve_us(model_id, to_us(when), batch=batch, fast=fast)
+
+    @property
+    def resolved_by_day(self) -> dict[tuple[str, int, bool, bool], ResolvedPrice | None]:
+        """What `resolve_us` resolved for a whole UTC day, by (model id as given, ts_us // DAY_US, batch, fast):
+        read-only, for the bulk paths' loop, which looks here before calling `resolve_us`."""
+        return self._quick_cache
 
     def resolve_us(self, model_id: str, ts_us: int, *, batch: bool = False, fast: bool = False) -> ResolvedPrice | None:
         """`resolve` for a time in UTC microseconds (what the ledger stores): the bulk paths' form."""

@@ -17,7 +17,7 @@ from .export import write_csv
 from .models import CostDimension, CostRecord, CostSummary
 from .money import pico_to_usd
 from .paths import default_db_path
-from .pricing import PriceBook, pico_parts, unpriced_note
+from .pricing import DAY_US, PriceBook, pico_parts, unpriced_note
 from .store import MAX_US, USAGE_COLUMNS, Ledger, Totals
 from .usage import UsageInput, validate_many, validate_usage
 from .windows import from_us, last_days, to_us, utcnow
@@ -175,13 +175,15 @@ class CostTracker:
         """
         now_us = time.time_ns() // 1000
         stamp = f"{now_us:014x}{os.urandom(6).hex()}"
-        resolve = self.prices.resolve_us
-        canonical_id = self.prices.canonical_id
+        prices = self.prices
+        resolve = prices.resolve_us
+        by_day = prices.resolved_by_day  # one lookup before the call (15 ms of 77 for 33,000 records)
+        canonical_id = prices.canonical_id
         if canonical is None:
             canonical = {}
-        rows = []
-        priced_model: str | None
-        note: str | None
+        rows: list[tuple[Any, ...]] = []
+        append = rows.append
+        missing: Any = by_day  # no resolution is this dict
         for i, record in enumerate(records):
             ts_us, agent, model_type, inp, out, cw, cw_1h, cr, ws, project, session, task, request, batch, fast = record
             if ts_us is None:
@@ -189,17 +191,18 @@ class CostTracker:
             model = canonical.get(model_type)
             if model is None:
                 model = canonical[model_type] = canonical_id(model_type)
-            resolved = resolve(model, ts_us, batch=batch, fast=fast)
+            found = by_day.get((model, ts_us // DAY_US, batch, fast), missing)
+            resolved = resolve(model, ts_us, batch=batch, fast=fast) if found is missing else found
+            complexity = analyze_complexity(task).level if task else None
             if resolved is None:
-                priced_model, note, costs = None, unpriced_note(model), (0, 0, 0, 0, 0)
+                append((f"{stamp}{i:05x}", request, ts_us, agent, model, None, project, session, task, complexity,
+                        inp, out, cw, cw_1h, cr, ws, 1 if batch else 0, 1 if fast else 0, 0, unpriced_note(model),
+                        0, 0, 0, 0, 0, 0, source, now_us))
             else:
-                priced_model, note = resolved.model_id, resolved.note
-                costs = pico_parts(resolved, inp, out, cw, cw_1h, cr, ws)
-            rows.append((
-                f"{stamp}{i:05x}", request, ts_us, agent, model, priced_model, project, session, task,
-                analyze_complexity(task).level if task else None, inp, out, cw, cw_1h, cr, ws,
-                int(batch), int(fast), 0 if resolved is None else 1, note, *costs, sum(costs), source, now_us,
-            ))
+                a, b, c, d, e = pico_parts(resolved, inp, out, cw, cw_1h, cr, ws)
+                append((f"{stamp}{i:05x}", request, ts_us, agent, model, resolved.model_id, project, session, task,
+                        complexity, inp, out, cw, cw_1h, cr, ws, 1 if batch else 0, 1 if fast else 0, 1, resolved.note,
+                        a, b, c, d, e, a + b + c + d + e, source, now_us))
         return rows
 
     # -- reads -----------------------------------------------------------------------------
