@@ -94,9 +94,9 @@ def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | tuple[UsageLine | Sk
     entry = _entry(raw, ctx, (usage.input_tokens, usage.output_tokens, write, hour, usage.cache_read_input_tokens,
                               searches), message.model, message.id, line.requestId, line.uuid, line.timestamp,
                    line.sessionId, line.isSidechain, line.agentId, line.cwd, usage.speed == "fast", usage.iterations)
-    # Only an entry keyed by its message id (not by the line's uuid or bytes) can be taken over.
-    if type(entry) is UsageLine and entry.message_id is not None:
-        ctx.last = (derived_from, entry)
+    # Only an entry keyed by its message id (not by the line's uuid or bytes) can be taken over; any other
+    # outcome of `_entry` ends the run (it may have changed the project a line without `cwd` gets).
+    ctx.last = (derived_from, entry) if type(entry) is UsageLine and entry.message_id is not None else None
     return entry
 
 

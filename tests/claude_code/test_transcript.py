@@ -483,6 +483,11 @@ _T = "2026-02-19T02:08:35.084Z"
     ("msg_2", "req_1", SESSION, "/home/dev/other", False, None, "claude-opus-4-6", _T, 0, "general"),
     ("msg_1", "req_1", SESSION, None, False, None, "claude-opus-4-6", _T, 1, "usual"),
 ])
+@example(specs=[  # the same after a line keyed by its uuid (no message id), whose cwd changed that project too
+    ("msg_1", "req_1", SESSION, None, False, None, "claude-opus-4-6", _T, 0, "usual"),
+    (None, "req_1", SESSION, "/home/dev/other", False, None, "claude-opus-4-6", _T, 0, "usual"),
+    ("msg_1", "req_1", SESSION, None, False, None, "claude-opus-4-6", _T, 1, "usual"),
+])
 def test_consecutive_copies_in_a_file_read_as_without_the_shortcut(
     specs: list[tuple], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
