@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import pty
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,3 +42,36 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def _run_on_tty(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run `python -m core ARGS` with stdout and stderr on a pseudo-terminal; returns (exit code, output)."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    full_env.update(env or {})
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        cwd=cwd,
+        env=full_env,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.wait(timeout=60), b"".join(chunks).decode("utf-8")
+
+
+@pytest.fixture
+def run_on_tty() -> Callable[..., tuple[int, str]]:
+    """`_run_on_tty`: a command line's output as a terminal shows it (colour, progress lines)."""
+    return _run_on_tty

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,33 +75,18 @@ def test_standalone_entry_point(project: Path) -> None:
     assert proc.returncode == 0 and json.loads(proc.stdout)["new_records"] == 1
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
-def test_import_draws_a_progress_bar_on_a_terminal_only(project: Path) -> None:
-    import pty
-
+def test_import_draws_a_progress_bar_on_a_terminal_only(project: Path, run_on_tty: Callable[..., tuple[int, str]]
+                                                        ) -> None:
     write(project / f"{SESSION}.jsonl", [assistant(f"msg_{n}", f"req_{n}") for n in range(50)])
-    command = [sys.executable, "-m", "core", "import", "claude-code"]
-    main_end, terminal = pty.openpty()
-    try:
-        proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=terminal, env=dict(os.environ), timeout=60)
-        os.close(terminal)
-        drawn = b""
-        while True:
-            try:
-                chunk = os.read(main_end, 65536)
-            except OSError:  # the terminal's other end is closed: all read
-                break
-            if not chunk:
-                break
-            drawn += chunk
-    finally:
-        os.close(main_end)
-    assert proc.returncode == 0 and b"new records        50" in proc.stdout
-    text = drawn.decode()
-    assert "Importing Claude Code transcripts [####################] 100%" in text and "1/1 files" in text
-    assert " MB" in text and text.endswith("\r\x1b[K")  # the line is cleared before the summary
-    piped = subprocess.run(command, capture_output=True, env=dict(os.environ), timeout=60)
-    assert piped.returncode == 0 and piped.stderr == b""  # not a terminal: no progress drawn
+    code, shown = run_on_tty("import", "claude-code", cwd=project)
+    assert code == 0 and "new records        50" in shown
+    assert "Importing Claude Code transcripts [####################] 100%" in shown and "1/1 files" in shown
+    assert " MB" in shown and "\r\x1b[Kfiles              1 " in shown  # the line is cleared before the summary
+    write(project / "second-session.jsonl", [assistant(f"msg_b{n}", f"req_b{n}") for n in range(50)])
+    piped = subprocess.run([sys.executable, "-m", "core", "import", "claude-code"], capture_output=True,
+                           env=dict(os.environ), timeout=60)
+    assert piped.returncode == 0 and b"new records        50" in piped.stdout
+    assert piped.stderr == b""  # not a terminal: no progress drawn
 
 
 # -- install-hooks --------------------------------------------------------------------------------

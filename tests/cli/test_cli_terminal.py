@@ -3,40 +3,12 @@
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
 
 
-def run_on_tty(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run `python -m core ARGS` with stdout and stderr on a pseudo-terminal; returns (exit code, output)."""
-    full_env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
-    full_env.update(env or {})
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "core", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=slave,
-        stderr=slave,
-        cwd=cwd,
-        env=full_env,
-    )
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    return proc.wait(timeout=60), b"".join(chunks).decode("utf-8")
-
-
-def test_colour_on_a_tty_only_and_never_with_no_color(seeded, cli, write_config, isolated_env: Path):
+def test_colour_on_a_tty_only_and_never_with_no_color(seeded, cli, write_config, isolated_env: Path, run_on_tty):
     write_config(cost={"budget_limits": {"daily": {"limit": 1}}})
     code, out = run_on_tty("budget", cwd=isolated_env)
     assert code == 0, out
@@ -50,7 +22,7 @@ def test_colour_on_a_tty_only_and_never_with_no_color(seeded, cli, write_config,
     assert "\x1b[" not in dumb
 
 
-def test_progress_on_a_tty_for_exports_and_pruning(seeded, cli, isolated_env: Path):
+def test_progress_on_a_tty_for_exports_and_pruning(seeded, cli, isolated_env: Path, run_on_tty):
     code, out = run_on_tty("export-costs", "all.csv", cwd=isolated_env)
     assert code == 0, out
     total = seeded["records"]
