@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from ..files import atomic_file
+from ..files import atomic_file, backup
 from ..models import Tier
 from ..money import Money, pico_to_usd
 from .discovery import user_config_dirs
-from .settings_merge import backup
 
 if TYPE_CHECKING:
     from ..manager import ModelConfigManager

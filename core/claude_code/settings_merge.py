@@ -17,12 +17,11 @@ import re
 import shlex
 import shutil
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..files import atomic_file
+from ..files import atomic_file, backup
 from .discovery import user_config_dirs
 
 # Claude Code event -> (matcher or None, our subcommand, timeout in seconds)
@@ -103,22 +102,6 @@ class InstallResult:
     diff: str
     backup: Path | None
     written: bool
-
-
-def backup(path: Path) -> Path:
-    """Copy `path` beside itself as `<name>.bak-<time>` (then `-1`, `-2`, ...): never over an earlier backup."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    n = 0
-    while True:
-        target = path.with_name(f"{path.name}.bak-{stamp}" + (f"-{n}" if n else ""))
-        try:
-            with path.open("rb") as source, target.open("xb") as copy:  # "x": fails rather than overwrite
-                shutil.copyfileobj(source, copy)
-        except FileExistsError:
-            n += 1
-            continue
-        shutil.copystat(path, target)
-        return target
 
 
 def json_style(text: str, value: Any) -> dict[str, Any]:

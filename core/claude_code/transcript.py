@@ -37,7 +37,7 @@ class UsageLine(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """One usage entry (a request's, or one of its advisor calls') as a transcript line reports it.
 
     A msgspec struct: made in C (a NamedTuple's Python `__new__` cost 4x as much), and sent from the
-    reader processes as MessagePack (`reader.encode_entries`), a third of pickle's time each way."""
+    reader processes as MessagePack (`reader._encode_entries`; see there for what pickle cost)."""
 
     key: str
     message_id: str | None

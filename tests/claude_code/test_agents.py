@@ -97,14 +97,14 @@ def test_rewriting_an_agent_never_overwrites_an_earlier_backup(isolated_env: Pat
 
 
 def test_backup_names_never_collide(tmp_path: Path) -> None:
-    from core.claude_code import settings_merge
+    from core.files import backup
 
     path = tmp_path / "settings.json"
     path.write_text("{}")
     made = []
     for n in range(3):
         path.write_text(json.dumps({"n": n}))
-        made.append(settings_merge.backup(path))  # within one second: the same timestamp each time
+        made.append(backup(path))  # within one second: the same timestamp each time
     assert len(set(made)) == 3
     assert [json.loads(p.read_text()) for p in made] == [{"n": 0}, {"n": 1}, {"n": 2}]
     assert all(p.name.startswith("settings.json.bak-") for p in made)
