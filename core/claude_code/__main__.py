@@ -27,26 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     code = hook_client.hand_off(argv, build)
     if code is not None:  # a hook, before loading the rest: see hook_client
         return code
-    from ..cli import COMMON_DEFAULTS
-    from ..cli.context import CliError
-    from ..errors import ModelConfigError
+    from ..cli import run
 
-    parser = build()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
-    for name, default in COMMON_DEFAULTS.items():
-        if not hasattr(args, name):
-            setattr(args, name, default)
-    try:
-        return int(args.func(args))
-    except CliError as exc:
-        print(f"model-config: error: {exc}", file=sys.stderr)
-        return exc.code
-    except (ModelConfigError, OSError) as exc:
-        print(f"model-config: error: {exc}", file=sys.stderr)
-        return 1
+    return run(argv, build)
 
 
 if __name__ == "__main__":

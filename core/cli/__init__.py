@@ -46,10 +46,12 @@ def main(argv: list[str] | None = None, *, serve: ServeFn | None = None) -> int:
         return EXIT_ERROR
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], build_parser: Callable[[], argparse.ArgumentParser] | None = None) -> int:
+    """Parse and run one command; errors the user can fix become one line and an exit code.
+    `build_parser` is another entry point's parser (`python -m core.claude_code`)."""
     from ..errors import ConfigError, InvalidUsage, ModelConfigError
 
-    parser = build()
+    parser = (build_parser or build)()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help, --version, usage errors

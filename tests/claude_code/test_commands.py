@@ -75,6 +75,16 @@ def test_standalone_entry_point(project: Path) -> None:
     assert proc.returncode == 0 and json.loads(proc.stdout)["new_records"] == 1
 
 
+def test_standalone_entry_point_reports_errors_as_the_command_line_does(isolated_env: Path) -> None:
+    not_a_db = isolated_env / "notes.db"
+    not_a_db.write_text("not a database")
+    for module in ("core", "core.claude_code"):
+        proc = subprocess.run([sys.executable, "-m", module, "import", "claude-code", "--db", str(not_a_db)],
+                              capture_output=True, text=True, env=dict(os.environ), timeout=60)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, (module, proc.stderr)
+        assert proc.stderr.strip() == f"model-config: error: usage database {not_a_db}: file is not a database"
+
+
 def test_import_draws_a_progress_bar_on_a_terminal_only(project: Path, run_on_tty: Callable[..., tuple[int, str]]
                                                         ) -> None:
     write(project / f"{SESSION}.jsonl", [assistant(f"msg_{n}", f"req_{n}") for n in range(50)])
