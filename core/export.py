@@ -17,7 +17,7 @@ from .errors import ExportPathError
 from .files import atomic_file
 from .money import pico_to_usd
 from .store import Ledger
-from .windows import from_us
+from .windows import DAY_US, from_us
 
 # (CSV header, ledger column) in file order: the single list both are derived from.
 _CSV_FIELDS = (
@@ -111,16 +111,15 @@ def _usd_text(pico: int) -> str:
     return f"0.{'0' * (12 - n)}{significant}"
 
 
-_DAY_US = 86_400_000_000
 _DAY_PREFIX: dict[int, str] = {}
 
 
 def _utc_text(ts_us: int) -> str:
     """from_us(ts_us).isoformat() from integer arithmetic, with each day's date text computed once."""
-    day, rest = divmod(ts_us, _DAY_US)
+    day, rest = divmod(ts_us, DAY_US)
     prefix = _DAY_PREFIX.get(day)
     if prefix is None:
-        prefix = from_us(day * _DAY_US).date().isoformat() + "T"
+        prefix = from_us(day * DAY_US).date().isoformat() + "T"
         if len(_DAY_PREFIX) < 100_000:
             _DAY_PREFIX[day] = prefix
     seconds, micros = divmod(rest, 1_000_000)

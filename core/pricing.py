@@ -26,7 +26,7 @@ from .errors import UnknownModel
 from .models import Tier
 from .money import PICO_PER_USD, usd_per_mtok_to_pico_per_token
 from .price_types import CostParts, PriceOverride, ResolvedPrice, TieredPico
-from .windows import from_us, to_us
+from .windows import DAY_US, from_us, to_us
 
 if TYPE_CHECKING:
     from genai_prices.types import ModelInfo
@@ -70,8 +70,6 @@ __all__ = [
 ]
 
 _EPOCH_DATE = date(1970, 1, 1)
-_DAY_US = 86_400_000_000
-DAY_US = _DAY_US
 _TOKEN_KEYS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 
 
@@ -171,7 +169,7 @@ class PriceBook:
 
     def resolve_us(self, model_id: str, ts_us: int, *, batch: bool = False, fast: bool = False) -> ResolvedPrice | None:
         """`resolve` for a time in UTC microseconds (what the ledger stores): the bulk paths' form."""
-        quick = (model_id, ts_us // _DAY_US, batch, fast)
+        quick = (model_id, ts_us // DAY_US, batch, fast)
         if quick in self._quick_cache:
             return self._quick_cache[quick]
         when = from_us(ts_us)

@@ -17,10 +17,10 @@ from .export import write_csv
 from .models import CostDimension, CostRecord, CostSummary
 from .money import pico_to_usd
 from .paths import default_db_path
-from .pricing import DAY_US, PriceBook, pico_parts, unpriced_note
+from .pricing import PriceBook, pico_parts, unpriced_note
 from .store import MAX_US, USAGE_COLUMNS, Ledger, Totals
 from .usage import UsageInput, validate_many, validate_usage
-from .windows import from_us, last_days, to_us, utcnow
+from .windows import DAY_US, from_us, last_days, to_us, utcnow
 
 _DIMENSION_SCOPE = {CostDimension.AGENT: "agent", CostDimension.PROJECT: "project", CostDimension.MODEL: "model"}
 _DIMENSION_COLUMN = {
@@ -184,6 +184,8 @@ class CostTracker:
         rows: list[tuple[Any, ...]] = []
         append = rows.append
         missing: Any = by_day  # no resolution is this dict
+        priced_model: str | None
+        note: str | None
         for i, record in enumerate(records):
             ts_us, agent, model_type, inp, out, cw, cw_1h, cr, ws, project, session, task, request, batch, fast = record
             if ts_us is None:
@@ -193,16 +195,15 @@ class CostTracker:
                 model = canonical[model_type] = canonical_id(model_type)
             found = by_day.get((model, ts_us // DAY_US, batch, fast), missing)
             resolved = resolve(model, ts_us, batch=batch, fast=fast) if found is missing else found
-            complexity = analyze_complexity(task).level if task else None
             if resolved is None:
-                append((f"{stamp}{i:05x}", request, ts_us, agent, model, None, project, session, task, complexity,
-                        inp, out, cw, cw_1h, cr, ws, 1 if batch else 0, 1 if fast else 0, 0, unpriced_note(model),
-                        0, 0, 0, 0, 0, 0, source, now_us))
+                priced_model, priced, note = None, 0, unpriced_note(model)
+                a = b = c = d = e = 0
             else:
+                priced_model, priced, note = resolved.model_id, 1, resolved.note
                 a, b, c, d, e = pico_parts(resolved, inp, out, cw, cw_1h, cr, ws)
-                append((f"{stamp}{i:05x}", request, ts_us, agent, model, resolved.model_id, project, session, task,
-                        complexity, inp, out, cw, cw_1h, cr, ws, 1 if batch else 0, 1 if fast else 0, 1, resolved.note,
-                        a, b, c, d, e, a + b + c + d + e, source, now_us))
+            append((f"{stamp}{i:05x}", request, ts_us, agent, model, priced_model, project, session, task,
+                    analyze_complexity(task).level if task else None, inp, out, cw, cw_1h, cr, ws, 1 if batch else 0,
+                    1 if fast else 0, priced, note, a, b, c, d, e, a + b + c + d + e, source, now_us))
         return rows
 
     # -- reads -----------------------------------------------------------------------------

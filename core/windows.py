@@ -14,6 +14,7 @@ from .models import BudgetPeriod
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
+DAY_US = 86_400_000_000  # a UTC day in microseconds, the ledger's unit of time
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 

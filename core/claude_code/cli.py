@@ -15,8 +15,6 @@ from typing import Any
 from ..cli.context import CliError, emit_json, emit_lines, open_manager
 from ..cli.progress import Progress
 
-HOOK_EVENTS = ("stop", "subagent-stop", "pre-tool-use", "session-start")
-
 
 def _date(text: str) -> date:
     try:

@@ -19,14 +19,12 @@ from typing import Annotated, Any
 import msgspec
 import orjson
 
+from ..usage import FUTURE_SLACK, MAX_ID, MAX_NAME, MAX_TOKENS
+from ..windows import to_us
 from .transcript import MAIN_AGENT, MALFORMED, NOT_USAGE, SYNTHETIC, Skip, UsageLine
 
 # Every usage line carries this key; a line without it is skipped before it is parsed.
 USAGE_MARKER = b'"usage"'
-MAX_TOKENS = 10**12
-MAX_ID = 512
-MAX_NAME = 200
-FUTURE_SLACK = timedelta(minutes=5)
 _FUTURE_SLACK_US = FUTURE_SLACK // timedelta(microseconds=1)
 _raw_decode = json.JSONDecoder().raw_decode
 
@@ -364,10 +362,6 @@ def _counts(usage: dict[str, Any]) -> tuple[int, int, int, int, int, int] | None
     return inp, out, write, hour, read, searches
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_US = timedelta(microseconds=1)
-
-
 def _timestamp_us(value: Any) -> int | None:
     """UTC microseconds of an ISO 8601 time (Claude Code writes `2026-02-19T02:08:35.084Z`); a time
     without an offset is UTC.
@@ -385,7 +379,7 @@ def _timestamp_us(value: Any) -> int | None:
         ts = ts.replace(tzinfo=UTC)
     if ts.year < 2000:
         return None
-    return (ts - _EPOCH) // _ONE_US
+    return to_us(ts)
 
 
 def _text(value: Any, limit: int) -> str | None:
