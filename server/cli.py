@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None, serve: Callable[[list[str]], int] | None
         return code
     from core.cli import main as cli_main
 
-    return cli_main(argv, serve=serve or (lambda args: _serve(args)))
+    return cli_main(argv, serve=serve or _serve)
 
 
 def script() -> None:

@@ -37,10 +37,8 @@ def user_config_dirs(env: Mapping[str, str] | None = None) -> list[Path]:
 def config_dirs(env: Mapping[str, str] | None = None) -> list[Path]:
     """Claude Code config directories that hold a `projects/` folder, in search order."""
     env = os.environ if env is None else env
-    raw = env.get("CLAUDE_CONFIG_DIR", "").strip()
-    if raw:
-        candidates = [c.parent if c.name == "projects" and c.is_dir() else c for c in env_config_dirs(env)]
-    else:
+    candidates = [c.parent if c.name == "projects" and c.is_dir() else c for c in env_config_dirs(env)]
+    if not candidates:
         home = Path(env.get("HOME") or Path.home())
         xdg = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else home / ".config"
         candidates = [xdg / "claude", home / ".claude"]
@@ -156,15 +154,15 @@ def decode_project_folder(folder: str) -> str | None:
                     if budget[0] < 0:
                         return None
                     encoded = "-" + encode_project_dir(entry.name)
-                    if rest.startswith(encoded) and rest[len(encoded):len(encoded) + 1] in ("", "-"):
+                    if (rest.startswith(encoded) and rest[len(encoded):len(encoded) + 1] in ("", "-")
+                            and entry.is_dir()):
                         found.append((entry.path, encoded))
         except OSError:
             return None
         for path, encoded in sorted(found, key=lambda item: (-len(item[1]), item[0])):
-            if os.path.isdir(path):
-                match = walk(path, rest[len(encoded):])
-                if match is not None:
-                    return match
+            match = walk(path, rest[len(encoded):])
+            if match is not None:
+                return match
         return None
 
     return walk("/", folder)

@@ -54,7 +54,7 @@ def _serve_locked(ledger: Path, path: Path, idle: float) -> None:
     import argparse
 
     from ..cli.context import open_manager
-    from . import importer  # noqa: F401 - loaded now, not in the first hook
+    from . import hooks, importer  # noqa: F401 - loaded now, not in the first hook
 
     stamp = code_stamp()
     env = settings_env()

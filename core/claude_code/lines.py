@@ -40,8 +40,8 @@ class FileContext:
     now_us: int
     sessions: dict[str, str] = field(default_factory=dict)  # as written -> checked and interned, once a file
     models: dict[str, str] = field(default_factory=dict)  # as written -> checked and interned (see _model_name)
-    # The last entry of the usual shape and what it was derived from (see `parse_line`); None after a line
-    # read the general way.
+    # The last entry of the usual shape keyed by its message id, and what it was derived from (see
+    # `parse_line`); None after any other line that reached `_entry`.
     last: tuple[tuple[Any, ...], UsageLine] | None = None
 
 
@@ -55,7 +55,9 @@ def parse_line(raw: bytes, ctx: FileContext) -> UsageLine | tuple[UsageLine | Sk
     most of its bytes, are skipped without building Python objects: half the time of parsing the whole
     line). Any other line (a type or value the usual shape does not allow, a progress line, a line that
     is not JSON) is read the general way, by `_parse_general`; both end in `_entry`, so a line that
-    decodes either way gives the same result.
+    decodes either way gives the same result. A usual line that repeats the previous entry's request
+    takes that entry's identity instead of going through `_entry` again (below; property tests check it
+    reads the same).
     """
     try:
         line = _decode_usual(raw)

@@ -75,12 +75,16 @@ def read_file(task: FileTask) -> FileResult:
 def _read(task: FileTask, result: FileResult) -> None:
     path = Path(task.path)
     info = discovery.describe(path, task.agent_type)
-    projects: dict[str, str | None] = {}
+    projects: dict[str | None, str | None] = {}  # by cwd; None: the folder's own project, worked out once
     last_project: list[str | None] = [None]
 
     def project_of(cwd: str | None) -> str | None:
         if cwd is None:
-            return last_project[0] or _clean(discovery.project_id_for(info.folder, None))
+            if last_project[0]:
+                return last_project[0]
+            if None not in projects:
+                projects[None] = _clean(discovery.project_id_for(info.folder, None))
+            return projects[None]
         found = projects.get(cwd)
         if found is None and cwd not in projects:
             found = projects[cwd] = _clean(discovery.project_id_for(info.folder, cwd))

@@ -216,3 +216,17 @@ def test_unit_prices_follow_each_units_tiers_at_every_boundary() -> None:
     assert price.untiered is None
     flat = ResolvedPrice("n", TieredPico(3), TieredPico(4), None, None, None)
     assert flat.unit_prices(10**9) == (3, 4, None, None, None)
+
+
+def test_resolved_by_day_holds_what_resolve_us_resolved_under_the_key_the_bulk_loop_builds() -> None:
+    """`CostTracker.rows_for` looks here before calling `resolve_us`, with (model, ts_us // DAY_US, batch,
+    fast): if the key changed, the bulk paths would silently call `resolve_us` for every record."""
+    from core.windows import DAY_US, to_us
+
+    book = PriceBook()
+    ts_us = to_us(datetime(2026, 3, 4, 15, 30, tzinfo=UTC))
+    for batch, fast in ((False, False), (True, False), (False, True)):
+        resolved = book.resolve_us("claude-sonnet-4-5", ts_us, batch=batch, fast=fast)
+        assert book.resolved_by_day[("claude-sonnet-4-5", ts_us // DAY_US, batch, fast)] is resolved
+    assert book.resolve_us("not-a-model", ts_us) is None
+    assert book.resolved_by_day[("not-a-model", ts_us // DAY_US, False, False)] is None
